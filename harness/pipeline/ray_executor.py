@@ -62,7 +62,7 @@ from harness.pipeline.run import (
     model_variants,
     run_attempt,
 )
-from harness.sandbox.engine import RUN_LABEL, connect, remove_containers
+from harness.sandbox.engine import connect, remove_containers, run_containers
 from harness.sandbox.images import ImageBuildError, eval_image
 
 log = logging.getLogger(__name__)
@@ -268,7 +268,7 @@ def _local_spec(spec: RunSpec) -> RunSpec:
 def remove_dead_nodes_containers(client: docker.DockerClient, run_id: str) -> int:
     alive = alive_nodes()
     removed = 0
-    for container in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"}):
+    for container in run_containers(client, run_id):
         node = container.labels.get(NODE_LABEL)
         if node and node not in alive:
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):

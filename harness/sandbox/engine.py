@@ -38,11 +38,18 @@ def run_labels(run_id: str, **extra: str) -> dict[str, str]:
     return {MANAGED_LABEL: "1", RUN_LABEL: run_id, **{f"harness.{k}": v for k, v in extra.items()}}
 
 
+def run_containers(client: docker.DockerClient, run_id: str | None = None) -> list:
+    """The containers of `run_id` (or every harness container), running or not. A container
+    removed while the list is read (its attempt just ended) is left out instead of failing
+    the listing with NotFound, as the SDK would by default."""
+    label = f"{RUN_LABEL}={run_id}" if run_id else MANAGED_LABEL
+    return client.containers.list(all=True, filters={"label": label}, ignore_removed=True)
+
+
 def remove_containers(client: docker.DockerClient, run_id: str | None = None) -> int:
     """Force-remove every container of `run_id` (or every harness container); return how many."""
-    label = f"{RUN_LABEL}={run_id}" if run_id else MANAGED_LABEL
     removed = 0
-    for container in client.containers.list(all=True, filters={"label": label}):
+    for container in run_containers(client, run_id):
         try:
             container.remove(force=True)
             removed += 1

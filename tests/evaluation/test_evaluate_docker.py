@@ -8,7 +8,7 @@ import pytest
 
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.runner import Evaluator
-from harness.sandbox.engine import RUN_LABEL
+from harness.sandbox.engine import run_containers
 
 pytestmark = pytest.mark.docker
 
@@ -123,8 +123,7 @@ def test_a_hanging_test_times_out_and_leaves_no_container(evaluator, mini_suite,
         mini_instance, hang, "hang")
     assert result.status is EvalStatus.TIMEOUT
     assert result.seconds["container"] < 60
-    left = evaluator.client.containers.list(
-        all=True, filters={"label": f"{RUN_LABEL}={evaluator.run_id}"})
+    left = run_containers(evaluator.client, evaluator.run_id)
     assert left == []
 
 

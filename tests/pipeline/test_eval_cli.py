@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.sandbox.engine import RUN_LABEL
+from harness.sandbox.engine import run_containers
 
 pytestmark = pytest.mark.docker
 
@@ -100,13 +100,12 @@ def test_ctrl_c_removes_every_container_of_the_run(tmp_path, mini_instance, make
          "--predictions", str(preds), "--run-id", run_id, "--workers", "2", "--no-progress",
          "--results-dir", str(tmp_path / "results")],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    label = {"label": f"{RUN_LABEL}={run_id}"}
     deadline = time.monotonic() + 120
-    while len(docker_client.containers.list(all=True, filters=label)) < 2:
+    while len(run_containers(docker_client, run_id)) < 2:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "containers never started"
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    assert docker_client.containers.list(all=True, filters=label) == []
+    assert run_containers(docker_client, run_id) == []

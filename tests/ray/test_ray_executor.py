@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.sandbox.engine import RUN_LABEL, remove_containers
+from harness.sandbox.engine import remove_containers, run_containers
 from harness.testing import FakeModelServer, Reply
 from harness.testing.ray_cluster import LoopbackCluster, free_port
 from harness.testing.runs import harness_process, run_records
@@ -75,10 +75,6 @@ def records(tmp_path: Path, run_id: str) -> list[dict]:
 def comparable(rows: list[dict]) -> dict[tuple, dict]:
     return {(r["instance_id"], r["variant"], r["attempt"]):
             {k: v for k, v in r.items() if k not in VOLATILE} for r in rows}
-
-
-def run_containers(docker_client, run_id: str) -> list:
-    return docker_client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})
 
 
 def attempt_files(tmp_path: Path, run_id: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ import pytest
 
 from harness.instances.localrepo import git
 from harness.sandbox.container import Limits, run_to_completion
-from harness.sandbox.engine import RUN_LABEL
+from harness.sandbox.engine import run_containers
 from harness.sandbox.images import ImageBuilder, _build_repo_with_future
 
 pytestmark = pytest.mark.docker
@@ -80,5 +80,5 @@ def test_deadline_kills_and_every_container_is_removed(docker_client, image_buil
     )
     assert outcome.timed_out and outcome.exit_code is None
     assert outcome.seconds < 30
-    left = docker_client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})
+    left = run_containers(docker_client, run_id)
     assert left == []
