@@ -90,6 +90,8 @@ class Coordinator:
         self._budget = Budget(run_usd, instance_usd)
         self._budget.charge(spent)
         self._starts: dict[AttemptKey, list[str]] = {}
+        self._arrived = 0
+        self._all_arrived = threading.Condition(self._lock)
         threading.Thread(target=self._reclaim_forever, daemon=True).start()
 
     def acquire(self, key: str, node: str) -> int:
@@ -126,6 +128,14 @@ class Coordinator:
             nodes = self._starts.setdefault(tuple(key), [])
             nodes.append(node)
             return len(nodes) - 1
+
+    def arrive(self, expected: int, timeout: float) -> None:
+        """Block until `expected` callers have arrived (or `timeout` passes): tasks that
+        hold each other this way each get a process of their own."""
+        with self._all_arrived:
+            self._arrived += 1
+            self._all_arrived.notify_all()
+            self._all_arrived.wait_for(lambda: self._arrived >= expected, timeout)
 
     def _reclaim_forever(self) -> None:
         while True:
@@ -330,12 +340,21 @@ def attempt_task(spec: RunSpec, unit: Unit) -> dict[str, Any]:
         shutil.rmtree(folder, ignore_errors=True)
     if record is not None:
         record.update(node=node, node_retries=prior)
-    return {"record": record, "files": files, "seconds": time.monotonic() - started}
+    return {"record": record, "files": files, "node": node,
+            "seconds": time.monotonic() - started}
 
 
-def prepare_process(spec: RunSpec) -> None:
-    """Build this process's attempt context (see RayExecutor._prepare_nodes)."""
-    context_for(_local_spec(spec))
+PREPARE_BARRIER_SECONDS = 60.0
+
+
+def prepare_process(spec: RunSpec, processes: int) -> None:
+    """Build this process's attempt context, then wait until all `processes` prepare tasks
+    run: while one waits it holds its worker, so Ray starts a process for every sandbox now
+    instead of when a later attempt needs one (see RayExecutor._prepare_nodes)."""
+    try:
+        context_for(_local_spec(spec))
+    finally:  # a process that cannot run attempts arrives too, so the others do not wait
+        ray.get(spec.services.coordinator.arrive.remote(processes, PREPARE_BARRIER_SECONDS))
 
 
 def _scratch_prefix(run_id: str) -> str:
@@ -382,6 +401,14 @@ def _check_reachable(address: str) -> None:
 CONNECT_TRIES = 3
 
 
+def _prefer(node: str) -> NodeAffinitySchedulingStrategy:
+    """Run the next attempt where the last one just ended: its sandbox is free and its
+    images are there, and the lease request goes to that node's raylet directly (instead
+    of to the head's, which would forward it). If it is busy after all, or gone, Ray places
+    the attempt elsewhere."""
+    return NodeAffinitySchedulingStrategy(node, soft=True, _spill_on_unavailable=True)
+
+
 @dataclass
 class _Timing:
     node: str
@@ -397,25 +424,29 @@ class RayExecutor:
         self.address = address
         self.node_retries = node_retries
         self.timings: list[_Timing] = []
+        self.phases: dict[str, float] = {}  # the run's fixed costs, in seconds
         self._running: dict[Any, tuple[Unit, float]] = {}
 
     # -- Executor -----------------------------------------------------------------------------
     def run(self, spec: RunSpec, units: Sequence[Unit], on_record: OnRecord,
             stop: threading.Event, on_generated: Callable[[], None] | None = None) -> None:
-        self._connect()
+        with self._phase("connect"):
+            self._connect()
         run_id = spec.config.run_id
         try:
-            remote = replace(spec, env=_driver_env(spec), services=self._services(spec))
-            self._clean_nodes(run_id)  # left by a killed run
-            self._prepare_nodes(remote)
+            with self._phase("set-up"):
+                remote = replace(spec, env=_driver_env(spec), services=self._services(spec))
+                self._clean_nodes(run_id)  # left by a killed run
+                self._prepare_nodes(remote)
             self._schedule(remote, deque(units), on_record, stop, on_generated)
         except KeyboardInterrupt:
             stop.set()
             self._cancel()
             raise
         finally:
-            self._clean_nodes(run_id)  # on Ctrl-C, and of nodes that died during the run
-            ray.shutdown()
+            with self._phase("clean-up"):
+                self._clean_nodes(run_id)  # on Ctrl-C, and of nodes that died during the run
+                ray.shutdown()
 
     def summary(self) -> list[str]:
         """Where attempts ran, and the time Ray added per attempt: from submission to the
@@ -428,11 +459,20 @@ class RayExecutor:
         added = [max(0.0, t.latency - t.attempt) for t in self.timings]
         ray_part = statistics.mean(max(0.0, t.latency - t.task) for t in self.timings)
         nodes = len({t.node for t in self.timings})
+        fixed = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.phases.items())
         return [f"ray: {len(self.timings)} attempt(s) on {nodes} node(s); added per attempt: "
                 f"median {statistics.median(added) * 1000:.0f} ms, mean "
                 f"{statistics.mean(added) * 1000:.0f} ms ({ray_part * 1000:.0f} ms scheduling "
                 f"and transfer), {100 * statistics.mean(added) / attempt if attempt else 0:.1f}%"
-                f" of the mean attempt ({attempt:.2f} s)"]
+                f" of the mean attempt ({attempt:.2f} s); once per run: {fixed}"]
+
+    @contextlib.contextmanager
+    def _phase(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.phases[name] = time.monotonic() - started
 
     # -- setting up ---------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -483,12 +523,14 @@ class RayExecutor:
         (no engine, another suite) name their node before any attempt, and the first
         attempts do not pay for process start-up."""
         task = ray.remote(prepare_process)
+        nodes = sandbox_nodes()
+        processes = sum(nodes.values())
         refs = {}
-        for node, sandboxes in sandbox_nodes().items():
+        for node, sandboxes in nodes.items():
             strategy = NodeAffinitySchedulingStrategy(node, soft=False)
             for _ in range(sandboxes):
                 ref = task.options(num_cpus=0, resources={SANDBOX: 1},
-                                   scheduling_strategy=strategy).remote(spec)
+                                   scheduling_strategy=strategy).remote(spec, processes)
                 refs[ref] = node
         for ref, node in refs.items():
             try:
@@ -513,19 +555,23 @@ class RayExecutor:
                   stop: threading.Event, on_generated: Callable[[], None] | None) -> None:
         """Keep the cluster's sandboxes busy, hand records back as they come, and raise the
         first attempt failure (after the running ones end) or the attempts lost."""
-        task = ray.remote(attempt_task).options(
-            num_cpus=0, resources={SANDBOX: 1}, max_retries=self.node_retries,
-            retry_exceptions=False)
+        task = ray.remote(attempt_task)
+        options = {"num_cpus": 0, "resources": {SANDBOX: 1}, "max_retries": self.node_retries,
+                   "retry_exceptions": False}
         spec_ref = ray.put(spec)
         failure: BaseException | None = None
         lost: list[AttemptKey] = []
         reason = ""
         waiting = False
+        freed: deque[str] = deque()  # nodes where an attempt just ended
         while queue or self._running:
             capacity = int(ray.cluster_resources().get(SANDBOX, 0))
             while queue and not stop.is_set() and len(self._running) < capacity:
                 unit = queue.popleft()
-                self._running[task.remote(spec_ref, unit)] = (unit, time.monotonic())
+                placed = {"scheduling_strategy": _prefer(freed.popleft())} if freed else {}
+                ref = task.options(**options, **placed).remote(spec_ref, unit)
+                self._running[ref] = (unit, time.monotonic())
+            freed.clear()
             if stop.is_set():
                 queue.clear()
             if not self._running:  # no sandbox is alive: wait for a node to (re)join
@@ -548,6 +594,7 @@ class RayExecutor:
                     lost.append(unit.key)
                     reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
                     continue
+                freed.append(result["node"])
                 self._deliver(spec, result, time.monotonic() - submitted, on_record, stop,
                               on_generated)
         if failure is not None:

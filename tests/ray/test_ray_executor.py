@@ -234,6 +234,34 @@ def test_the_api_limiter_is_one_for_the_whole_cluster(cluster, monkeypatch):
     assert len(spans) == 6 and min(gaps) > -0.01  # never two held at once
 
 
+def test_prepare_tasks_wait_for_each_other_so_every_sandbox_gets_its_own_process(cluster,
+                                                                                 monkeypatch):
+    """What the executor's start-up relies on: a process per sandbox is started before the
+    first attempt, not when a later attempt finds every started process busy."""
+    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    import ray
+
+    from harness.pipeline.ray_executor import HEAD, Coordinator
+
+    ray.init(address=cluster.address, logging_level="ERROR")
+    try:
+        coordinator = ray.remote(Coordinator).options(
+            num_cpus=0, resources=HEAD, max_concurrency=64).remote(None, None, 0)
+
+        def prepare(sandboxes: int) -> tuple[str, int, float, float]:
+            arrived = time.time()
+            ray.get(coordinator.arrive.remote(sandboxes, 60.0))
+            return ray.get_runtime_context().get_node_id(), os.getpid(), arrived, time.time()
+
+        task = ray.remote(prepare).options(num_cpus=0, resources={"sandbox": 1})
+        sandboxes = sum(node.sandboxes for node in cluster.nodes if node.alive)
+        results = ray.get([task.remote(sandboxes) for _ in range(sandboxes)], timeout=120)
+    finally:
+        ray.shutdown()
+    assert len({(node, pid) for node, pid, _, _ in results}) == sandboxes
+    assert max(arrived for *_, arrived, _ in results) <= min(left for *_, left in results)
+
+
 def test_without_ray_the_executor_option_says_how_to_get_it(tmp_path):
     script = ("import sys; sys.modules['ray'] = None; from harness.cli import main; "
               f"sys.exit(main(['run', '--suite', 'starter', '--variants', 'gold', '--limit', "
