@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.fsutil import write_atomic
-from harness.models import Completion
+from harness.models import CallUsage, Completion, Cost
 
 
 @dataclass
@@ -31,7 +31,9 @@ class AttemptUsage:
     price_table: str = ""
 
     def add(self, completion: Completion) -> None:
-        usage, cost = completion.usage, completion.cost
+        self.add_call(completion.usage, completion.cost)
+
+    def add_call(self, usage: CallUsage, cost: Cost) -> None:
         self.calls += 1
         if not usage.known:
             self.unknown_usage_calls += 1

@@ -46,8 +46,9 @@ import ray
 from ray.exceptions import RayError, RayTaskError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from harness.agent.trajectory import AttemptUsage
 from harness.fsutil import write_atomic
-from harness.models import Budget
+from harness.models import Budget, CallRecord, CallUsage, Cost, UsageLog
 from harness.models.errors import BudgetExceededError
 from harness.models.limits import DEFAULT_MAX_CONCURRENCY, AdaptiveLimiter, Outcome
 from harness.pipeline.commands import UsageError
@@ -90,6 +91,7 @@ class Coordinator:
         self._budget = Budget(run_usd, instance_usd)
         self._budget.charge(spent)
         self._starts: dict[AttemptKey, list[str]] = {}
+        self._calls: dict[AttemptKey, list[tuple[int, CallUsage, Cost]]] = {}
         self._arrived = 0
         self._all_arrived = threading.Condition(self._lock)
         threading.Thread(target=self._reclaim_forever, daemon=True).start()
@@ -128,6 +130,18 @@ class Coordinator:
             nodes = self._starts.setdefault(tuple(key), [])
             nodes.append(node)
             return len(nodes) - 1
+
+    def call_made(self, key: AttemptKey, start: int, usage: CallUsage, cost: Cost) -> None:
+        """A paid model call of run `start` of attempt `key` (see `calls_of`)."""
+        with self._lock:
+            self._calls.setdefault(tuple(key), []).append((start, usage, cost))
+
+    def calls_of(self, key: AttemptKey, but: int | None = None) -> list[tuple[CallUsage, Cost]]:
+        """The paid calls of attempt `key`, except those of run `but`: for a re-run, the
+        calls its earlier runs made before their node died."""
+        with self._lock:
+            return [(usage, cost) for start, usage, cost in self._calls.get(tuple(key), [])
+                    if start != but]
 
     def arrive(self, expected: int, timeout: float) -> None:
         """Block until `expected` callers have arrived (or `timeout` passes): tasks that
@@ -253,6 +267,35 @@ class RayServices:
             return None
         return RemoteBudget(self.coordinator, self.run_usd, self.instance_usd)
 
+    def usage_log(self) -> UsageLog:
+        return CoordinatedUsageLog(self.coordinator)
+
+
+_RUNNING: dict[str, tuple[AttemptKey, int]] = {}  # scope -> (key, run) of this process's attempts
+
+
+class CoordinatedUsageLog(UsageLog):
+    """A model client's call log that also reports every paid call of a running attempt to
+    the coordinator, so that if the attempt's node dies its calls still reach the record of
+    the attempt's re-run (they were paid for)."""
+
+    def __init__(self, coordinator: Any) -> None:
+        super().__init__()
+        self._coordinator = coordinator
+
+    def append(self, record: CallRecord) -> None:
+        super().append(record)
+        running = _RUNNING.get(record.instance_id or "")
+        if running is not None and record.usage.billed:
+            ray.get(self._coordinator.call_made.remote(*running, record.usage, record.cost))
+
+
+def usage_of(calls: list[tuple[CallUsage, Cost]]) -> AttemptUsage:
+    usage = AttemptUsage()
+    for call_usage, cost in calls:
+        usage.add_call(call_usage, cost)
+    return usage
+
 
 # -- what runs on the nodes -------------------------------------------------------------------
 _LOCAL_SPECS: dict[str, RunSpec] = {}
@@ -330,13 +373,17 @@ def attempt_task(spec: RunSpec, unit: Unit) -> dict[str, Any]:
     started = time.monotonic()
     node = ray.get_runtime_context().get_node_id()
     local = _local_spec(spec)
-    prior = ray.get(spec.services.coordinator.started.remote(unit.key, node))
+    coordinator = spec.services.coordinator
+    prior = ray.get(coordinator.started.remote(unit.key, node))  # also this run's number
     folder = attempt_dir(Path(local.run_dir), unit)
+    _RUNNING[unit.scope] = (unit.key, prior)
     try:
         _prepare_images(local, unit)
-        record = run_attempt(local, unit)
+        record = run_attempt(local, unit, earlier_usage=lambda: usage_of(
+            ray.get(coordinator.calls_of.remote(unit.key, but=prior))))
         files = _take_files(folder)
     finally:
+        _RUNNING.pop(unit.scope, None)
         shutil.rmtree(folder, ignore_errors=True)
     if record is not None:
         record.update(node=node, node_retries=prior)
@@ -399,6 +446,17 @@ def _check_reachable(address: str) -> None:
 
 
 CONNECT_TRIES = 3
+
+
+def _unrecorded(coordinator: Any, keys: list[AttemptKey]) -> str:
+    """What the lost attempts' calls cost: paid for, but in no record."""
+    usage = AttemptUsage.merged([usage_of(ray.get(coordinator.calls_of.remote(key)))
+                                 for key in keys])
+    if not usage.calls:
+        return ""
+    cost = "unpriced" if usage.cost_usd is None else f"${usage.cost_usd:.4f}"
+    return (f"; their runs made {usage.calls} paid model call(s) ({cost}), which are in no "
+            "record")
 
 
 def _prefer(node: str) -> NodeAffinitySchedulingStrategy:
@@ -600,7 +658,8 @@ class RayExecutor:
         if failure is not None:
             raise failure
         if lost:
-            raise AttemptsLost(lost, f"each failed {self.node_retries + 1} times ({reason})")
+            raise AttemptsLost(lost, f"each failed {self.node_retries + 1} times ({reason})"
+                               f"{_unrecorded(spec.services.coordinator, lost)}")
 
     def _deliver(self, spec: RunSpec, result: dict[str, Any], latency: float,
                  on_record: OnRecord, stop: threading.Event,

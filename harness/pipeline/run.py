@@ -27,7 +27,7 @@ from harness.agent.trajectory import AttemptUsage
 from harness.evaluation.runner import EvalResult, Evaluator
 from harness.fsutil import write_atomic
 from harness.instances.model import Instance
-from harness.models import Budget, ModelClient, Variant, make_client, shared_limiter
+from harness.models import Budget, ModelClient, UsageLog, Variant, make_client, shared_limiter
 from harness.pipeline.evaluate import model_dir_name
 from harness.pipeline.generate import (
     AgentGenerator,
@@ -50,6 +50,7 @@ BASELINES = ("gold", "empty")
 INFRA_EVAL_STATUSES = {"engine_error", "build_error"}
 MAY_CHANGE = {"base_url"}
 OnGenerated = Callable[[], None]
+EarlierUsage = Callable[[], AttemptUsage]
 
 
 class ConfigMismatch(RuntimeError):
@@ -108,6 +109,11 @@ class Unit:
     def key(self) -> AttemptKey:
         return (self.instance.instance_id, self.variant, self.attempt)
 
+    @property
+    def scope(self) -> str:
+        """The attempt's name on its model calls (per-attempt caps are charged to it)."""
+        return f"{self.instance.instance_id}/{self.variant}/{self.attempt}"
+
 
 class Services(Protocol):
     """Where a process gets what attempts share: the Docker client, the per-key API limiter
@@ -119,6 +125,9 @@ class Services(Protocol):
     def limiter(self, base_url: str, api_key: str | None) -> Any: ...
 
     def budget(self) -> Budget | None: ...
+
+    def usage_log(self) -> UsageLog | None:
+        """Where model clients log their calls (None: each client keeps its own)."""
 
 
 @dataclass
@@ -135,6 +144,9 @@ class LocalServices:
 
     def budget(self) -> Budget | None:
         return self.run_budget
+
+    def usage_log(self) -> UsageLog | None:
+        return None
 
 
 class _Hidden(dict):
@@ -206,7 +218,8 @@ def _model_client(spec: RunSpec, name: str) -> ModelClient:
     variant = spec.variant(name)
     url, key = spec.endpoint(variant)
     return make_client(variant, base_url=url, api_key=key,
-                       limiter=spec.services.limiter(url, key), budget=spec.services.budget())
+                       limiter=spec.services.limiter(url, key), budget=spec.services.budget(),
+                       usage_log=spec.services.usage_log())
 
 
 def build_generators(spec: RunSpec, sandbox: SandboxContext) -> dict[str, Generator]:
@@ -247,23 +260,29 @@ class AttemptContext:
     def attempt_dir(self, unit: Unit) -> Path:
         return attempt_dir(self.run_dir, unit)
 
-    def run(self, unit: Unit, on_generated: OnGenerated | None = None) -> dict[str, Any] | None:
-        """The attempt's record, or None if the run budget is spent (nothing was started)."""
+    def run(self, unit: Unit, on_generated: OnGenerated | None = None,
+            earlier_usage: EarlierUsage | None = None) -> dict[str, Any] | None:
+        """The attempt's record, or None if the run budget is spent (nothing was started).
+        `earlier_usage`, asked once the attempt is done, gives the calls of earlier runs of
+        this attempt that died with their machine: they were paid for, so the record's
+        usage and cost include them."""
         if self.budget is not None and self.budget.run_exhausted:
             return None
         folder = self.attempt_dir(unit)
         started = time.monotonic()
         generation, result, tries = self._attempt_with_retries(unit, folder, on_generated)
-        return self._record(unit, folder, generation, result, tries, time.monotonic() - started)
+        earlier = earlier_usage() if earlier_usage is not None else AttemptUsage()
+        return self._record(unit, folder, generation, result, tries, earlier,
+                            time.monotonic() - started)
 
     def _attempt_with_retries(self, unit: Unit, folder: Path, on_generated: OnGenerated | None):
         """Generate then evaluate; an infrastructure failure is retried up to the bound, and
         the usage of every try is kept (a retried attempt's calls were still paid for)."""
         tries: list[Generation] = []
         result: EvalResult | None = None
-        scope = f"{unit.instance.instance_id}/{unit.variant}/{unit.attempt}"
         for retry in range(self.config.max_infra_retries + 1):
-            generation = self.generators[unit.variant].generate(unit.instance, folder, scope)
+            generation = self.generators[unit.variant].generate(unit.instance, folder,
+                                                                unit.scope)
             tries.append(generation)
             if retry == 0 and on_generated is not None:
                 on_generated()
@@ -285,9 +304,9 @@ class AttemptContext:
         return result
 
     def _record(self, unit: Unit, folder: Path, generation: Generation,
-                result: EvalResult | None, tries: list[Generation],
+                result: EvalResult | None, tries: list[Generation], earlier: AttemptUsage,
                 seconds: float) -> dict[str, Any]:
-        usage = _sum_usage(tries)
+        usage = _sum_usage([t.usage for t in tries] + [earlier])
         infra = generation.error if generation.infra_error else None
         if result is not None and str(result.status) in INFRA_EVAL_STATUSES:
             infra = result.error or str(result.status)
@@ -305,7 +324,7 @@ class AttemptContext:
             "infra_error": infra,
             "usage": usage["usage"], "cost_usd": usage["cost_usd"],
             "price_table": usage["price_table"],
-            "turns": usage["usage"]["calls"],
+            "turns": usage["usage"]["calls"] - earlier.calls,
             "seconds": {"generate": round(sum(t.seconds for t in tries), 3),
                         "evaluate": round(sum((result.seconds if result else {}).values()), 3),
                         "total": round(seconds, 3)},
@@ -341,10 +360,10 @@ def forget_context(spec: RunSpec) -> None:
         _CONTEXTS.pop(spec.token, None)
 
 
-def run_attempt(spec: RunSpec, unit: Unit,
-                on_generated: OnGenerated | None = None) -> dict[str, Any] | None:
+def run_attempt(spec: RunSpec, unit: Unit, on_generated: OnGenerated | None = None,
+                earlier_usage: EarlierUsage | None = None) -> dict[str, Any] | None:
     """Run one attempt in this process: its record, or None if the run budget is spent."""
-    return context_for(spec).run(unit, on_generated)
+    return context_for(spec).run(unit, on_generated, earlier_usage)
 
 
 class Run:
@@ -433,8 +452,8 @@ class Run:
             write_atomic(self.run_dir / model_dir_name(variant) / "predictions.jsonl", text)
 
 
-def _sum_usage(tries: list[Generation]) -> dict[str, Any]:
-    usage = AttemptUsage.merged([t.usage for t in tries])
+def _sum_usage(parts: list[AttemptUsage]) -> dict[str, Any]:
+    usage = AttemptUsage.merged(parts)
     cost = usage.cost_usd
     return {"usage": usage.usage_json(), "cost_usd": None if cost is None else round(cost, 8),
             "price_table": usage.price_table}

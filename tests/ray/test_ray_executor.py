@@ -162,12 +162,22 @@ def test_a_node_killed_mid_attempt_has_its_attempt_rerun_elsewhere_once(tmp_path
                                                                         run_ids, docker_client):
     run_id = run_ids[1]
     worker = cluster.nodes[-1]
-    with FakeModelServer(two_step_script, api_key=KEY, latency=1.0) as server:
+    sandboxes = sum(node.sandboxes for node in cluster.nodes)
+
+    def first_calls_answered(server: FakeModelServer) -> int:
+        return sum(r.status == 200 and not any(m["role"] == "tool" for m in r.body["messages"])
+                   for r in server.requests)
+
+    with FakeModelServer(two_step_script, api_key=KEY, latency=2.0) as server:
         proc = harness_run(tmp_path, run_id, "--suite", str(MINI), "--variants", "k2.6-instant",
                            "--attempts", "6", "--base-url", server.base_url, cluster=cluster,
                            wait=False)
         wait_for(lambda: [c for c in run_containers(docker_client, run_id)
                           if c.labels.get("harness.node") == worker.node_id], 300, proc)
+        # Kill it once the first wave's first calls (the worker's among them) are answered,
+        # while their second calls are still waiting on the server.
+        wait_for(lambda: first_calls_answered(server) >= sandboxes, 300, proc)
+        time.sleep(0.5)
         cluster.kill_node(worker)
         out, err = proc.communicate(timeout=600)
     try:
@@ -175,8 +185,13 @@ def test_a_node_killed_mid_attempt_has_its_attempt_rerun_elsewhere_once(tmp_path
         rows = records(tmp_path, run_id)
         assert sorted(r["attempt"] for r in rows) == list(range(6))  # each exactly once
         assert all(r["eval_status"] == "resolved" for r in rows)
-        moved = [r for r in rows if r["node_retries"]]
-        assert moved and all(r["node"] != worker.node_id for r in moved)
+        (moved,) = [r for r in rows if r["node_retries"]]
+        assert moved["node"] != worker.node_id
+        # The dead run's paid call is in the re-run's usage and cost; its turns are its own.
+        assert moved["turns"] == 2 and moved["usage"]["calls"] == 3
+        others = [r for r in rows if not r["node_retries"]]
+        assert all(r["usage"]["calls"] == 2 for r in others)
+        assert moved["cost_usd"] > max(r["cost_usd"] for r in others)
         assert "re-run after a node failure: " in out
         assert not run_containers(docker_client, run_id)
     finally:
