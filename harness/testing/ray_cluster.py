@@ -93,8 +93,10 @@ class LoopbackCluster:
                             "--include-dashboard=false", "--disable-usage-stats"],
                            env, sandboxes, cpus)
 
-    def add_node(self, sandboxes: int = 1, cpus: int = 1) -> Node:
-        env = node_env()
+    def add_node(self, sandboxes: int = 1, cpus: int = 1, **env_extra: str) -> Node:
+        """A further node; `env_extra` is added to its environment (e.g. a DOCKER_HOST of
+        its own, which its attempt processes inherit)."""
+        env = node_env(**env_extra)
         env.pop("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", None)
         env.pop("RAY_ADDRESS", None)
         return self._start([sys.executable, "-c", JOIN, "start", f"--address={self.address}",

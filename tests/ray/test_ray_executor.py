@@ -1,6 +1,7 @@
 """`harness run --executor ray` on a real Ray cluster of processes on this machine (a head and
 one more node, `ray start`, every address 127.0.0.1): the same records as the local executor,
-a node killed mid-run, Ctrl-C, and the cluster-wide API limiter."""
+a node killed mid-run, Ctrl-C, the cluster-wide API limiter, and nodes with a Docker engine of
+their own (a second dockerd) or none."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from pathlib import Path
 import pytest
 
 from harness.sandbox.engine import remove_containers, run_containers
+from harness.sandbox.images import eval_image
 from harness.testing import FakeModelServer, Reply
+from harness.testing.engines import SecondEngine
 from harness.testing.ray_cluster import LoopbackCluster, free_port
 from harness.testing.runs import harness_process, run_records
 
@@ -275,6 +278,69 @@ def test_prepare_tasks_wait_for_each_other_so_every_sandbox_gets_its_own_process
         ray.shutdown()
     assert len({(node, pid) for node, pid, _, _ in results}) == sandboxes
     assert max(arrived for *_, arrived, _ in results) <= min(left for *_, left in results)
+
+
+@pytest.fixture(scope="module")
+def own_engine(docker_client, image_builder):
+    """A second Docker engine that holds only the base image, as a new machine's would."""
+    engine = SecondEngine()
+    try:
+        client = engine.start()
+        engine.copy_image(docker_client, image_builder.base_layer().tag)
+        yield engine, client
+    finally:
+        engine.stop()
+
+
+@pytest.fixture
+def headless_cluster(docker_client):
+    """A cluster whose head holds no sandboxes: every attempt runs on the nodes a test adds."""
+    require_ray()
+    cluster = LoopbackCluster()
+    try:
+        cluster.start_head(sandboxes=0, cpus=1)
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def test_a_node_with_an_engine_of_its_own_builds_what_it_lacks_once(
+        tmp_path, own_engine, headless_cluster, run_ids, image_builder, mini_suite,
+        mini_instance):
+    engine, client = own_engine
+    node = headless_cluster.add_node(sandboxes=2, cpus=1, DOCKER_HOST=engine.docker_host)
+
+    def images() -> dict[str, str]:
+        return {tag: image.id for image in client.images.list() for tag in image.tags}
+
+    before = images()
+    args = ("--suite", str(MINI), "--variants", "gold,empty", "--attempts", "2")
+    first = harness_run(tmp_path, run_ids[0], *args, cluster=headless_cluster)
+    assert first.returncode == 0, first.stdout + first.stderr
+    rows = records(tmp_path, run_ids[0])
+    assert {r["node"] for r in rows} == {node.node_id}
+    assert sorted((r["variant"], r["resolved"]) for r in rows) == \
+        [("empty", False)] * 2 + [("gold", True)] * 2
+    built = images()
+    tag = eval_image(image_builder, mini_suite, mini_instance)  # its tag on the main engine
+    assert tag in built and tag not in before  # built there, under the same content hash
+    second = harness_run(tmp_path, run_ids[1], *args, cluster=headless_cluster)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert images() == built  # a warm node builds nothing
+    assert not client.containers.list(all=True)
+
+
+def test_a_node_without_an_engine_is_named_before_any_attempt(tmp_path, headless_cluster,
+                                                              run_ids):
+    node = headless_cluster.add_node(sandboxes=1, cpus=1,
+                                     DOCKER_HOST="unix:///nonexistent/docker.sock")
+    proc = harness_run(tmp_path, run_ids[0], "--suite", str(MINI), "--variants", "gold",
+                       cluster=headless_cluster)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"node {node.node_id} cannot run attempts" in proc.stderr
+    assert "no Docker engine answers" in proc.stderr
+    written = tmp_path / "results" / run_ids[0] / "records.jsonl"
+    assert not written.exists() or not written.read_text().strip()  # no attempt ran
 
 
 def test_without_ray_the_executor_option_says_how_to_get_it(tmp_path):
