@@ -1,11 +1,13 @@
-"""A real Ray cluster of processes on this machine (`ray start`: a head and more nodes), every
-address 127.0.0.1, for tests and bench/scale.py.
+"""A real Ray cluster of processes on this machine (`ray start`: a head and more nodes), for
+tests and bench/scale.py. Two ways to address the nodes:
 
-Ray turns `--node-ip-address=127.0.0.1` into the machine's outward address, so:
-- the head and every driver run with RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, which makes Ray use
-  and bind the loopback address;
-- more nodes are started by the same `ray start` command with that one conversion turned off
-  (that variable would also make `ray start` refuse to join a cluster).
+- every node at 127.0.0.1 (the default; needs nothing of the machine). Ray turns
+  `--node-ip-address=127.0.0.1` into the machine's outward address, so the head and every
+  driver run with RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, which makes Ray use and bind the loopback
+  address, and more nodes are started by the same `ray start` command with that one conversion
+  turned off (that variable would also make `ray start` refuse to join a cluster);
+- one address per node, added to the loopback interface (`loopback_addresses`, needs root):
+  nodes then start with exactly the commands docs/cluster.md gives for separate hosts.
 
 Every process of the cluster names its node's temp dir or the head's address in its command
 line, so `stop` ends exactly those processes (by pid), never another Ray on the machine.
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +41,28 @@ FAST_HEALTH_CHECKS = {"RAY_health_check_initial_delay_ms": "1000",
 
 
 _ISSUED: set[int] = set()
+TEST_NET = "198.18.77."  # RFC 2544's range for network benchmarks: not routed anywhere
+
+
+@contextlib.contextmanager
+def loopback_addresses(count: int) -> Iterator[list[str]]:
+    """`count` addresses of their own on the loopback interface (needs root), removed again
+    afterwards: nodes on one machine with distinct IPs, as on separate hosts."""
+    added, addresses = [], [f"{TEST_NET}{n}" for n in range(1, count + 1)]
+    try:
+        for address in addresses:
+            proc = subprocess.run(["ip", "addr", "add", f"{address}/32", "dev", "lo"],
+                                  capture_output=True, text=True, check=False)
+            if proc.returncode == 0:
+                added.append(address)
+            elif "File exists" not in proc.stderr:
+                raise RuntimeError(f"cannot add {address} to the loopback interface "
+                                   f"(root is needed): {proc.stderr.strip()}")
+        yield addresses
+    finally:
+        for address in added:
+            subprocess.run(["ip", "addr", "del", f"{address}/32", "dev", "lo"],
+                           capture_output=True, check=False)
 
 
 def free_port() -> int:
@@ -67,26 +92,35 @@ def node_env(**extra: str) -> dict[str, str]:
 
 
 class LoopbackCluster:
-    def __init__(self) -> None:
+    def __init__(self, addresses: Sequence[str] = ()) -> None:
+        """`addresses`: one IP per node, head first (see `loopback_addresses`); without,
+        every node is at 127.0.0.1."""
+        self.addresses = list(addresses)
+        self.host = self.addresses[0] if self.addresses else LOOPBACK
         self.port, self.client_port = free_port(), free_port()
         self.nodes: list[Node] = []
 
     @property
     def address(self) -> str:
-        return f"{LOOPBACK}:{self.port}"
+        return f"{self.host}:{self.port}"
 
     @property
     def client_address(self) -> str:
         """For Ray Client (`ray://`), as a driver off the cluster would connect."""
-        return f"ray://{LOOPBACK}:{self.client_port}"
+        return f"ray://{self.host}:{self.client_port}"
+
+    def _loopback_only(self) -> dict[str, str]:
+        return {} if self.addresses else {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
     def driver_env(self) -> dict[str, str]:
         """Environment for a process that connects to the cluster (e.g. `harness run`)."""
-        return {**os.environ, "RAY_ADDRESS": self.address,
-                "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+        env = {**os.environ, "RAY_ADDRESS": self.address, **self._loopback_only()}
+        if self.addresses:
+            env.pop("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", None)
+        return env
 
     def start_head(self, sandboxes: int = 2, cpus: int = 2) -> Node:
-        env = node_env(RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0", **FAST_HEALTH_CHECKS)
+        env = node_env(**self._loopback_only(), **FAST_HEALTH_CHECKS)
         env.pop("RAY_ADDRESS", None)
         return self._start([str(BIN / "ray"), "start", "--head", f"--port={self.port}",
                             f"--ray-client-server-port={self.client_port}",
@@ -99,13 +133,16 @@ class LoopbackCluster:
         env = node_env(**env_extra)
         env.pop("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", None)
         env.pop("RAY_ADDRESS", None)
-        return self._start([sys.executable, "-c", JOIN, "start", f"--address={self.address}",
+        ray_start = [str(BIN / "ray")] if self.addresses else [sys.executable, "-c", JOIN]
+        return self._start([*ray_start, "start", f"--address={self.address}",
                             "--disable-usage-stats"], env, sandboxes, cpus)
 
     def _start(self, command: list[str], env: dict[str, str], sandboxes: int,
                cpus: int) -> Node:
         node = Node(Path(tempfile.mkdtemp(prefix="rayh-", dir="/tmp")), free_port(), sandboxes)
-        command += [f"--node-ip-address={LOOPBACK}", f"--temp-dir={node.temp_dir}",
+        ip = self.addresses[len(self.nodes) % len(self.addresses)] if self.addresses \
+            else LOOPBACK
+        command += [f"--node-ip-address={ip}", f"--temp-dir={node.temp_dir}",
                     f"--node-manager-port={node.manager_port}", f"--num-cpus={cpus}",
                     f"--resources={json.dumps({'sandbox': sandboxes})}"]
         self.nodes.append(node)  # before starting: `stop` must find it even if start fails

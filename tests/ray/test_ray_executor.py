@@ -21,7 +21,7 @@ from harness.sandbox.engine import remove_containers, run_containers
 from harness.sandbox.images import eval_image
 from harness.testing import FakeModelServer, Reply
 from harness.testing.engines import SecondEngine
-from harness.testing.ray_cluster import LoopbackCluster, free_port
+from harness.testing.ray_cluster import LoopbackCluster, free_port, loopback_addresses
 from harness.testing.runs import harness_process, run_records
 
 pytestmark = pytest.mark.docker
@@ -278,6 +278,30 @@ def test_prepare_tasks_wait_for_each_other_so_every_sandbox_gets_its_own_process
         ray.shutdown()
     assert len({(node, pid) for node, pid, _, _ in results}) == sandboxes
     assert max(arrived for *_, arrived, _ in results) <= min(left for *_, left in results)
+
+
+def test_nodes_started_with_the_documented_commands_one_address_each(tmp_path, run_ids,
+                                                                   docker_client):
+    """As on separate hosts: each node has its own IP, and the head and the node are started
+    with plain `ray start --head` / `ray start --address=HEAD:PORT`, as docs/cluster.md says."""
+    require_ray()
+    with loopback_addresses(2) as addresses:
+        cluster = LoopbackCluster(addresses)
+        try:
+            cluster.start_head(sandboxes=1, cpus=1)
+            cluster.add_node(sandboxes=1, cpus=1)
+            args = ("--suite", "starter", "--limit", "2", "--variants", "gold,empty")
+            local = harness_run(tmp_path, run_ids[0], *args)
+            remote = harness_run(tmp_path, run_ids[1], *args, "--ray-address",
+                                 cluster.client_address, cluster=cluster)
+        finally:
+            cluster.stop()
+    assert local.returncode == 0, local.stderr
+    assert remote.returncode == 0, remote.stdout + remote.stderr
+    rows = records(tmp_path, run_ids[1])
+    assert comparable(rows) == comparable(records(tmp_path, run_ids[0]))
+    assert {r["node"] for r in rows} == cluster.alive_ids  # both nodes ran attempts
+    assert not run_containers(docker_client, run_ids[1])
 
 
 @pytest.fixture(scope="module")
