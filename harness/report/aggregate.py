@@ -155,7 +155,7 @@ def _counts(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def _usage(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     finished = frame[frame["outcome"] != "unsubmitted"]
     grouped = finished.assign(unpriced_attempts=~finished["priced"]).groupby(by, sort=False)
-    usage = grouped[[*_TOKENS, "unpriced_attempts"]].sum()
+    usage = grouped[[*_TOKENS, "unknown_usage_calls", "unpriced_attempts"]].sum()
     usage["cost_total"] = grouped["cost_usd"].sum()
     usage["turns_mean"] = grouped["turns"].mean()
     usage["turns_median"] = grouped["turns"].median()
@@ -182,7 +182,7 @@ def summarize(frame: pd.DataFrame, by: Sequence[str] = ("variant",),
     inst = instance_table(frame) if inst is None else inst
     summary = _counts(frame, by).join(_interval_columns(inst, by)).join(_usage(frame, by))
     summary = _costs(summary)
-    fill = ["unpriced_attempts", *_TOKENS]
+    fill = ["unpriced_attempts", "unknown_usage_calls", *_TOKENS]
     summary[fill] = summary[fill].fillna(0).astype("int64")
     order = inst[by].drop_duplicates()
     return summary.reindex(pd.MultiIndex.from_frame(order) if len(by) > 1

@@ -108,6 +108,17 @@ def reproduction_table(summary: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _unknown_usage(summary: pd.DataFrame) -> list[str]:
+    unknown = summary[summary["unknown_usage_calls"] > 0]
+    if unknown.empty:
+        return []
+    named = ", ".join(f"{v}: {n:,}" for v, n in zip(unknown["variant"],
+                                                   unknown["unknown_usage_calls"], strict=True))
+    return [f"model calls whose usage never arrived (a stream cut before its usage chunk): "
+            f"{named}; their tokens and cost are in no total, so those variants' costs are "
+            "lower bounds (marked ≥)"]
+
+
 def build_report(runs: Sequence[RunData], *, pair: Sequence[str] | None = None,
                  title: str | None = None) -> Report:
     """Aggregate one or more runs (several runs: variants side by side, paired on shared
@@ -121,6 +132,7 @@ def build_report(runs: Sequence[RunData], *, pair: Sequence[str] | None = None,
     inst = aggregate.instance_table(frame)
     summary = aggregate.summarize(frame, inst=inst)
     variants = [str(v) for v in summary["variant"]]
+    warnings += _unknown_usage(summary)
     profile = _profile(runs, warnings)
     return Report(
         title=title or "Run report: " + ", ".join(run.run_id for run in runs),

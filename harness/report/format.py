@@ -63,7 +63,10 @@ def _cost(column: str) -> Callable[[Any], str]:
             return "–"
         priced = bool(row["priced"])
         text = money(row[column], priced)
-        return f"{text} ({count(row['unpriced_attempts'])} att.)" if not priced else text
+        if not priced:
+            return f"{text} ({count(row['unpriced_attempts'])} att.)"
+        # Calls whose usage never arrived are in no total: the cost is a lower bound.
+        return f"≥ {text}" if row.get("unknown_usage_calls", 0) and text != "–" else text
     return render
 
 

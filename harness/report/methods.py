@@ -33,7 +33,9 @@ METHODS = """\
 - **Cost.** Total = sum of `cost_usd` over finished attempts; per instance = total / finished
   attempts (the mean cost of one attempt at one instance); per resolved = total / resolved
   attempts. If any finished attempt of a variant has no price (`cost_usd` null), its cost is
-  shown as **unpriced**, never as $0, with the number of unpriced attempts.
+  shown as **unpriced**, never as $0, with the number of unpriced attempts. A call whose
+  usage never arrived (a stream cut before its usage chunk) adds no tokens and no cost: a
+  variant with such calls shows its costs as lower bounds (**≥**) and the report names it.
 - **Turns and wall time** are the mean (and median) of `turns` and the sum and mean of
   `seconds.total` over finished attempts. Exit statuses are counted per variant, with
   `unsubmitted` for attempts that have no record.

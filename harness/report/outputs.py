@@ -18,10 +18,12 @@ COMPARE_FILES = {"summary": "compare_summary.csv", "pairs": "compare_pairs.csv",
 
 
 def _summary_csv(summary: pd.DataFrame) -> pd.DataFrame:
-    """Unpriced costs are empty cells with cost_status "unpriced", never 0."""
+    """Unpriced costs are empty cells with cost_status "unpriced", never 0; costs that leave
+    out calls whose usage never arrived have cost_status "lower_bound"."""
     out = summary.copy()
-    out.insert(out.columns.get_loc("cost_total"), "cost_status",
-               out["priced"].map({True: "priced", False: "unpriced"}))
+    status = out["priced"].map({True: "priced", False: "unpriced"})
+    status[out["priced"] & (out["unknown_usage_calls"] > 0)] = "lower_bound"
+    out.insert(out.columns.get_loc("cost_total"), "cost_status", status)
     return out.drop(columns=["priced"])
 
 

@@ -98,6 +98,26 @@ def test_unpriced_variant_shows_unpriced_never_zero(tmp_path):
     assert not any("$0" in cell for row in rows for cell in row)
 
 
+def test_calls_with_unknown_usage_make_the_cost_a_lower_bound_and_are_named(tmp_path, cli):
+    usage = {"prompt_tokens": 40_000, "cached_tokens": 0, "completion_tokens": 4_000,
+             "reasoning_tokens": 0, "calls": 20, "unknown_usage_calls": 0}
+    records = [make_record(i, "A", cost_usd=1.0) for i in IDS]
+    records += [make_record(i, "B", cost_usd=1.0) for i in IDS[1:]]
+    records += [make_record("i1", "B", cost_usd=0.5,
+                            usage={**usage, "unknown_usage_calls": 3})]
+    report = build_report([load_run(write_run(tmp_path / "r", config(), records))])
+    s = report.summary.set_index("variant")
+    assert (s.loc["A", "unknown_usage_calls"], s.loc["B", "unknown_usage_calls"]) == (0, 3)
+    headers, rows = fmt.summary_table(report.summary)
+    cells = {row[0]: row[headers.index("cost total")] for row in rows}
+    assert cells == {"A": "$4.00", "B": "≥ $3.50"}
+    (warning,) = [w for w in report.warnings if "usage never arrived" in w]
+    assert "B: 3" in warning and "A:" not in warning
+    code, _, _ = cli("report", tmp_path / "r", "--out", tmp_path / "out")
+    csv = pd.read_csv(tmp_path / "out" / "summary.csv").set_index("variant")
+    assert code == 0 and csv["cost_status"].to_dict() == {"A": "priced", "B": "lower_bound"}
+
+
 def test_missing_record_fields_and_repo_of_unsubmitted_instances(mixed_run):
     frame = build_report([load_run(mixed_run)]).frame
     row = frame[(frame["variant"] == "A") & (frame["instance_id"] == "i4")].iloc[0]
