@@ -23,7 +23,7 @@ from harness.models.factory import make_client
 from harness.models.limits import AdaptiveLimiter, RetryPolicy, shared_limiter
 from harness.models.pricing import ModelPrice, PriceTable, load_price_table, price_call
 from harness.models.types import Completion, Message, ToolCall
-from harness.models.usage import CallRecord, CallUsage, Cost, UsageLog, UsageTotals
+from harness.models.usage import CallRecord, CallUsage, Cost, UsageLog, UsageSum
 from harness.models.variants import Variant, get_variant, load_variants
 
 __all__ = [
@@ -48,7 +48,7 @@ __all__ = [
     "RetryPolicy",
     "ToolCall",
     "UsageLog",
-    "UsageTotals",
+    "UsageSum",
     "Variant",
     "get_variant",
     "load_price_table",

@@ -99,9 +99,12 @@ class CallRecord:
         return data
 
 
-@dataclass(frozen=True)
-class UsageTotals:
-    """Sums over records. `priced_usd` only covers priced calls; the counts say what it omits."""
+@dataclass
+class UsageSum:
+    """Sums over model calls (an attempt's, a run's, a log's). Failed calls are counted apart
+    (they are not billed). `priced_usd` covers priced calls only, so `cost_usd` is None when
+    calls were made and none could be priced ("unpriced", never $0), and the counts say what
+    it leaves out: unpriced calls, and calls whose usage never arrived."""
 
     calls: int = 0
     failed_calls: int = 0
@@ -109,39 +112,72 @@ class UsageTotals:
     cached_tokens: int = 0
     completion_tokens: int = 0
     reasoning_tokens: int = 0
-    priced_usd: Decimal = Decimal(0)
+    unknown_usage_calls: int = 0
+    priced_calls: int = 0
     unpriced_calls: int = 0
-    usage_unknown_calls: int = 0
+    priced_usd: Decimal = field(default_factory=Decimal)
+    price_table: str = ""
+
+    def add_call(self, usage: CallUsage, cost: Cost) -> None:
+        if not usage.billed:
+            self.failed_calls += 1
+            return
+        self.calls += 1
+        if not usage.known:
+            self.unknown_usage_calls += 1
+        else:
+            self.prompt_tokens += usage.prompt_tokens
+            self.cached_tokens += usage.cached_tokens
+            self.completion_tokens += usage.completion_tokens
+            self.reasoning_tokens += usage.reasoning_tokens or 0
+        if cost.status == "priced" and cost.usd is not None:
+            self.priced_calls += 1
+            self.priced_usd += cost.usd
+            self.price_table = cost.table or self.price_table
+        elif cost.status == "unpriced":
+            self.unpriced_calls += 1
+
+    @classmethod
+    def of(cls, records: Iterable[CallRecord]) -> UsageSum:
+        summed = cls()
+        for record in records:
+            summed.add_call(record.usage, record.cost)
+        return summed
+
+    @classmethod
+    def merged(cls, parts: Iterable[UsageSum]) -> UsageSum:
+        """One sum over several (e.g. an attempt's tries: an infra retry's calls were paid)."""
+        summed = cls()
+        for part in parts:
+            for name in cls.__dataclass_fields__:
+                if name != "price_table":
+                    setattr(summed, name, getattr(summed, name) + getattr(part, name))
+            summed.price_table = part.price_table or summed.price_table
+        return summed
+
+    @property
+    def cost_usd(self) -> float | None:
+        if self.calls and not self.priced_calls:
+            return None
+        return float(self.priced_usd)
+
+    def usage_json(self) -> dict[str, int]:
+        """The `usage` object of a run record (docs/records.md)."""
+        return {"prompt_tokens": self.prompt_tokens, "cached_tokens": self.cached_tokens,
+                "completion_tokens": self.completion_tokens,
+                "reasoning_tokens": self.reasoning_tokens, "calls": self.calls,
+                "unknown_usage_calls": self.unknown_usage_calls}
 
     def cost_str(self) -> str:
         """A cost figure that never hides missing prices: "unpriced" when nothing was priced."""
-        billed = self.calls - self.failed_calls
-        if billed and self.unpriced_calls == billed:
+        if self.calls and self.unpriced_calls == self.calls:
             return "unpriced"
         parts = [f"${self.priced_usd:.4f}"]
         if self.unpriced_calls:
             parts.append(f"+ {self.unpriced_calls} unpriced call(s)")
-        if self.usage_unknown_calls:
-            parts.append(f"+ {self.usage_unknown_calls} call(s) with unknown usage")
+        if self.unknown_usage_calls:
+            parts.append(f"+ {self.unknown_usage_calls} call(s) with unknown usage")
         return " ".join(parts)
-
-
-def total(records: Iterable[CallRecord]) -> UsageTotals:
-    counts: dict[str, Any] = dict.fromkeys(UsageTotals.__dataclass_fields__, 0)
-    counts["priced_usd"] = Decimal(0)
-    for rec in records:
-        counts["calls"] += 1
-        counts["failed_calls"] += rec.error is not None
-        if rec.usage.known:
-            counts["prompt_tokens"] += rec.usage.prompt_tokens
-            counts["cached_tokens"] += rec.usage.cached_tokens
-            counts["completion_tokens"] += rec.usage.completion_tokens
-            counts["reasoning_tokens"] += rec.usage.reasoning_tokens or 0
-        counts["unpriced_calls"] += rec.cost.status == "unpriced"
-        counts["usage_unknown_calls"] += rec.cost.status == "usage_unknown"
-        if rec.cost.status == "priced" and rec.cost.usd is not None:
-            counts["priced_usd"] += rec.cost.usd
-    return UsageTotals(**counts)
 
 
 class UsageLog:
@@ -164,8 +200,8 @@ class UsageLog:
         with self._lock:
             return [r for r in self._records if instance_id is None or r.instance_id == instance_id]
 
-    def totals(self, instance_id: str | None = None) -> UsageTotals:
-        return total(self.records(instance_id))
+    def totals(self, instance_id: str | None = None) -> UsageSum:
+        return UsageSum.of(self.records(instance_id))
 
     def __len__(self) -> int:
         with self._lock:

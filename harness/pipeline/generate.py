@@ -19,10 +19,10 @@ from harness.agent.prompts import load_prompt, render
 from harness.agent.retrieval import candidate_paths
 from harness.agent.single_shot import run_single_shot
 from harness.agent.tools import Toolbox, ToolError
-from harness.agent.trajectory import AttemptUsage, Trajectory
+from harness.agent.trajectory import Trajectory
 from harness.evaluation.patches import strip_binary
 from harness.instances.model import Instance
-from harness.models import ModelClient, ModelError
+from harness.models import ModelClient, ModelError, UsageSum
 from harness.sandbox.container import Limits
 from harness.sandbox.images import ImageBuilder, ImageBuildError
 from harness.sandbox.session import Session
@@ -33,7 +33,7 @@ from harness.suites import Suite
 class Generation:
     patch: str | None
     exit_status: ExitStatus
-    usage: AttemptUsage = field(default_factory=AttemptUsage)
+    usage: UsageSum = field(default_factory=UsageSum)
     seconds: float = 0.0
     error: str = ""
     binary_files: list[str] = field(default_factory=list)

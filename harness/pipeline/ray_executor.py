@@ -46,9 +46,8 @@ import ray
 from ray.exceptions import RayError, RayTaskError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from harness.agent.trajectory import AttemptUsage
 from harness.fsutil import write_atomic
-from harness.models import Budget, CallRecord, CallUsage, Cost, UsageLog
+from harness.models import Budget, CallRecord, CallUsage, Cost, UsageLog, UsageSum
 from harness.models.errors import BudgetExceededError
 from harness.models.limits import DEFAULT_MAX_CONCURRENCY, AdaptiveLimiter, Outcome
 from harness.pipeline.commands import UsageError
@@ -91,7 +90,7 @@ class Coordinator:
         self._budget = Budget(run_usd, instance_usd)
         self._budget.charge(spent)
         self._starts: dict[AttemptKey, list[str]] = {}
-        self._calls: dict[AttemptKey, list[tuple[int, CallUsage, Cost]]] = {}
+        self._calls: dict[AttemptKey, dict[int, UsageSum]] = {}  # per attempt, per run
         self._arrived = 0
         self._all_arrived = threading.Condition(self._lock)
         threading.Thread(target=self._reclaim_forever, daemon=True).start()
@@ -134,14 +133,15 @@ class Coordinator:
     def call_made(self, key: AttemptKey, start: int, usage: CallUsage, cost: Cost) -> None:
         """A paid model call of run `start` of attempt `key` (see `calls_of`)."""
         with self._lock:
-            self._calls.setdefault(tuple(key), []).append((start, usage, cost))
+            runs = self._calls.setdefault(tuple(key), {})
+            runs.setdefault(start, UsageSum()).add_call(usage, cost)
 
-    def calls_of(self, key: AttemptKey, but: int | None = None) -> list[tuple[CallUsage, Cost]]:
+    def calls_of(self, key: AttemptKey, but: int | None = None) -> UsageSum:
         """The paid calls of attempt `key`, except those of run `but`: for a re-run, the
         calls its earlier runs made before their node died."""
         with self._lock:
-            return [(usage, cost) for start, usage, cost in self._calls.get(tuple(key), [])
-                    if start != but]
+            runs = self._calls.get(tuple(key), {})
+            return UsageSum.merged(usage for start, usage in runs.items() if start != but)
 
     def arrive(self, expected: int, timeout: float) -> None:
         """Block until `expected` callers have arrived (or `timeout` passes): tasks that
@@ -290,13 +290,6 @@ class CoordinatedUsageLog(UsageLog):
             ray.get(self._coordinator.call_made.remote(*running, record.usage, record.cost))
 
 
-def usage_of(calls: list[tuple[CallUsage, Cost]]) -> AttemptUsage:
-    usage = AttemptUsage()
-    for call_usage, cost in calls:
-        usage.add_call(call_usage, cost)
-    return usage
-
-
 # -- what runs on the nodes -------------------------------------------------------------------
 _LOCAL_SPECS: dict[str, RunSpec] = {}
 _LOCAL_LOCK = threading.Lock()
@@ -379,8 +372,8 @@ def attempt_task(spec: RunSpec, unit: Unit) -> dict[str, Any]:
     _RUNNING[unit.scope] = (unit.key, prior)
     try:
         _prepare_images(local, unit)
-        record = run_attempt(local, unit, earlier_usage=lambda: usage_of(
-            ray.get(coordinator.calls_of.remote(unit.key, but=prior))))
+        record = run_attempt(local, unit, earlier_usage=lambda: ray.get(
+            coordinator.calls_of.remote(unit.key, but=prior)))
         files = _take_files(folder)
     finally:
         _RUNNING.pop(unit.scope, None)
@@ -450,8 +443,7 @@ CONNECT_TRIES = 3
 
 def _unrecorded(coordinator: Any, keys: list[AttemptKey]) -> str:
     """What the lost attempts' calls cost: paid for, but in no record."""
-    usage = AttemptUsage.merged([usage_of(ray.get(coordinator.calls_of.remote(key)))
-                                 for key in keys])
+    usage = UsageSum.merged(ray.get([coordinator.calls_of.remote(key) for key in keys]))
     if not usage.calls:
         return ""
     cost = "unpriced" if usage.cost_usd is None else f"${usage.cost_usd:.4f}"

@@ -23,11 +23,18 @@ from tqdm import tqdm
 
 from harness.agent.loop import AgentLimits, ExitStatus
 from harness.agent.prompts import load_prompt
-from harness.agent.trajectory import AttemptUsage
 from harness.evaluation.runner import EvalResult, Evaluator
 from harness.fsutil import write_atomic
 from harness.instances.model import Instance
-from harness.models import Budget, ModelClient, UsageLog, Variant, make_client, shared_limiter
+from harness.models import (
+    Budget,
+    ModelClient,
+    UsageLog,
+    UsageSum,
+    Variant,
+    make_client,
+    shared_limiter,
+)
 from harness.pipeline.evaluate import model_dir_name
 from harness.pipeline.generate import (
     AgentGenerator,
@@ -50,7 +57,7 @@ BASELINES = ("gold", "empty")
 INFRA_EVAL_STATUSES = {"engine_error", "build_error"}
 MAY_CHANGE = {"base_url"}
 OnGenerated = Callable[[], None]
-EarlierUsage = Callable[[], AttemptUsage]
+EarlierUsage = Callable[[], UsageSum]
 
 
 class ConfigMismatch(RuntimeError):
@@ -271,7 +278,7 @@ class AttemptContext:
         folder = self.attempt_dir(unit)
         started = time.monotonic()
         generation, result, tries = self._attempt_with_retries(unit, folder, on_generated)
-        earlier = earlier_usage() if earlier_usage is not None else AttemptUsage()
+        earlier = earlier_usage() if earlier_usage is not None else UsageSum()
         return self._record(unit, folder, generation, result, tries, earlier,
                             time.monotonic() - started)
 
@@ -304,7 +311,7 @@ class AttemptContext:
         return result
 
     def _record(self, unit: Unit, folder: Path, generation: Generation,
-                result: EvalResult | None, tries: list[Generation], earlier: AttemptUsage,
+                result: EvalResult | None, tries: list[Generation], earlier: UsageSum,
                 seconds: float) -> dict[str, Any]:
         usage = _sum_usage([t.usage for t in tries] + [earlier])
         infra = generation.error if generation.infra_error else None
@@ -452,8 +459,8 @@ class Run:
             write_atomic(self.run_dir / model_dir_name(variant) / "predictions.jsonl", text)
 
 
-def _sum_usage(parts: list[AttemptUsage]) -> dict[str, Any]:
-    usage = AttemptUsage.merged(parts)
+def _sum_usage(parts: list[UsageSum]) -> dict[str, Any]:
+    usage = UsageSum.merged(parts)
     cost = usage.cost_usd
     return {"usage": usage.usage_json(), "cost_usd": None if cost is None else round(cost, 8),
             "price_table": usage.price_table}

@@ -46,7 +46,7 @@ def test_missing_usage_is_unknown_not_zero(fake_server, client_for, variant, str
     assert not reply.usage.known
     assert reply.cost.status == "usage_unknown" and reply.cost.usd is None
     assert str(reply.usage) == "usage unknown"
-    assert client.usage_log.totals().usage_unknown_calls == 1
+    assert client.usage_log.totals().unknown_usage_calls == 1
     assert len(server.requests) == 1  # a complete reply: not retried
 
 
