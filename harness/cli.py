@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
+import logging
 import sys
+from collections.abc import Callable
+
+Command = Callable[[argparse.Namespace], int]
 
 # Modules that expose `register(subparsers)`; each adds its subcommands with a `func` default.
 COMMAND_MODULES = (
@@ -13,6 +18,26 @@ COMMAND_MODULES = (
     "harness.models.commands",
     "harness.report.commands",
 )
+
+
+def exits_2_on(*errors: type[Exception]) -> Callable[[Command], Command]:
+    """Decorate a subcommand: the errors it expects (bad input, an unusable set-up) become
+    one clear line on stderr and exit code 2, not a traceback."""
+
+    def decorate(func: Command) -> Command:
+        @functools.wraps(func)
+        def wrapper(args: argparse.Namespace) -> int:
+            logging.addLevelName(logging.WARNING, "warning")
+            logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+            try:
+                return func(args)
+            except errors as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+
+        return wrapper
+
+    return decorate
 
 
 def build_parser() -> argparse.ArgumentParser:

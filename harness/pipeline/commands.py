@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.cli import exits_2_on
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.runner import EvalResult, Evaluator
 from harness.instances.errors import RowError, SourceUnavailable
@@ -83,20 +83,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     clean.set_defaults(func=cmd_clean)
 
 
-def _guard(func):
-    """Turn expected user-facing errors into one clear line and exit code 2."""
-
-    def wrapper(args: argparse.Namespace) -> int:
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-        try:
-            return func(args)
-        except (UsageError, SuiteError, SourceUnavailable, PredictionError, RowError,
-                EngineUnavailable, ImageBuildError, ImageNameError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-
-    wrapper.__name__ = func.__name__
-    return wrapper
+_guard = exits_2_on(UsageError, SuiteError, SourceUnavailable, PredictionError, RowError,
+                   EngineUnavailable, ImageBuildError, ImageNameError)
 
 
 def _select(args: argparse.Namespace) -> Selection:

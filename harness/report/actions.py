@@ -4,12 +4,10 @@ pandas and friends stay out of every other command's start-up)."""
 from __future__ import annotations
 
 import argparse
-import functools
-import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from harness.cli import exits_2_on
 from harness.report import format as fmt
 from harness.report.baseline import baseline_from, load_baseline, save_baseline
 from harness.report.build import Report, build_report
@@ -21,20 +19,7 @@ from harness.report.outputs import write_report_files
 from harness.report.profile import ProfileError
 from harness.report.records import RunInputError, load_run
 
-
-def _guard(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Unusable input: one clear line on stderr and exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(args: argparse.Namespace) -> int:
-        logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
-        try:
-            return func(args)
-        except (RunInputError, ProfileError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-
-    return wrapper
+_guard = exits_2_on(RunInputError, ProfileError)
 
 
 def _out_dir(args: argparse.Namespace) -> Path:
