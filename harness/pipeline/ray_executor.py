@@ -439,6 +439,7 @@ def _check_reachable(address: str) -> None:
 
 
 CONNECT_TRIES = 3
+CLIENT_SERVER_FAILURES = ("client server failed", "Initialization failure from server")
 
 
 def _unrecorded(coordinator: Any, keys: list[AttemptKey]) -> str:
@@ -533,9 +534,11 @@ class RayExecutor:
                          ignore_reinit_error=True, namespace="harness")
                 break
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                # Ray Client's per-driver server sometimes fails to start on a loaded head;
-                # the next try usually gets one. Anything else fails the same way again.
-                transient = "client server failed" in str(exc)
+                # Ray Client's per-driver server sometimes fails to start on a loaded head
+                # (seen: "client server failed to start", and a ZombieProcess raised by the
+                # proxy when that server exited at once); the next try usually gets one.
+                # Anything else fails the same way again.
+                transient = any(sign in str(exc) for sign in CLIENT_SERVER_FAILURES)
                 if not transient or attempt == CONNECT_TRIES - 1:
                     raise UsageError(f"cannot reach a Ray cluster at {self.address!r} ({exc}); "
                                      "start one (docs/cluster.md) or pass --ray-address") from exc
