@@ -1,9 +1,15 @@
-"""Files the harness writes for others to read: whole or not at all."""
+"""Files the harness writes for others to read: whole or not at all, under safe names."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+
+def dir_name(name: str) -> str:
+    """A model or variant name as one folder name (`org/model` -> `org__model`)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "__", name).strip("_") or "model"
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:

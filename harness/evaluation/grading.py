@@ -30,6 +30,12 @@ class EvalStatus(StrEnum):
     def is_error(self) -> bool:
         return not self.is_verdict and self is not EvalStatus.EMPTY_PATCH
 
+    @property
+    def is_infra(self) -> bool:
+        """The harness's own machinery failed (an image, the engine): no fault of the patch,
+        so a run retries it and a report lists it apart."""
+        return self in (EvalStatus.BUILD_ERROR, EvalStatus.ENGINE_ERROR)
+
 
 @dataclass(frozen=True)
 class TestGroups:

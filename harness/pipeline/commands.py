@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from harness.instances.select import (
     select_instances,
     selection_kwargs,
 )
-from harness.pipeline.evaluate import EvalJob, EvalRun, write_reports
+from harness.pipeline.evaluate import EvalJob, EvalRun, write_eval_run, write_reports
 from harness.pipeline.predictions import PredictionError, load_predictions
 from harness.sandbox.container import Limits
 from harness.sandbox.engine import DOCKER_DIR, EngineUnavailable, connect, remove_containers
@@ -107,11 +108,15 @@ def _run_id(args: argparse.Namespace, prefix: str) -> str:
     return args.run_id or time.strftime(f"{prefix}-%Y%m%d-%H%M%S")
 
 
+BASELINE_JOBS = {
+    "gold": lambda instance: EvalJob(instance, "gold", instance.patch, baseline=True),
+    "empty": lambda instance: EvalJob(instance, "empty", "", run_empty=True, baseline=True),
+}
+
+
 def _jobs_from_predictions(source: str, instances: list[Instance]) -> list[EvalJob]:
-    if source == "gold":
-        return [EvalJob(i, "gold", i.patch) for i in instances]
-    if source == "empty":
-        return [EvalJob(i, "empty", "", run_empty=True) for i in instances]
+    if source in BASELINE_JOBS:
+        return [BASELINE_JOBS[source](i) for i in instances]
     predictions, errors = load_predictions(Path(source))
     for error in errors:
         print(f"warning: skipped bad prediction: {error}", file=sys.stderr)
@@ -153,6 +158,11 @@ def cmd_images(args: argparse.Namespace) -> int:
 def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob],
              run_id: str) -> tuple[Path, list[EvalResult], dict[str, dict]]:
     results_dir = args.results_dir / run_id
+    config = {"run_id": run_id, "suite": selection.suite.name,
+              "suite_digest": selection.suite.digest, "mode": "predictions",
+              "variants": list(dict.fromkeys(job.model_name for job in jobs)), "attempts": 1,
+              "instance_ids": [i.instance_id for i in selection.instances]}
+    _refuse_other_runs(results_dir)
     client = connect()
     evaluator = Evaluator(selection.suite, client, ImageBuilder(client, base_from=args.base_from),
                           run_id, Limits(cpus=args.cpus, memory=args.memory))
@@ -162,7 +172,16 @@ def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob]
              "suite_version": selection.suite.version, "suite_digest": selection.suite.digest,
              "skipped_bad_rows": selection.skipped_rows, "reused_verdicts": run.reused}
     reports = write_reports(results_dir, selection.instances, jobs, results, extra)
+    write_eval_run(results_dir, config, jobs, results)
     return results_dir, results, reports
+
+
+def _refuse_other_runs(results_dir: Path) -> None:
+    """An eval run id may be graded again (verdicts are reused), but never one of `harness
+    run`'s: its records are not to be overwritten."""
+    config = results_dir / "config.json"
+    if config.is_file() and json.loads(config.read_text()).get("mode") != "predictions":
+        raise UsageError(f"{results_dir} holds a `harness run`; choose another --run-id")
 
 
 def _print_report(model: str, report: dict) -> None:
@@ -190,8 +209,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Gold must resolve every instance; the no-op patch must resolve none, with every
     FAIL_TO_PASS failing and every PASS_TO_PASS passing (else the hidden tests prove nothing)."""
     selection = _select(args)
-    jobs = [EvalJob(i, "gold", i.patch) for i in selection.instances]
-    jobs += [EvalJob(i, "empty", "", run_empty=True) for i in selection.instances]
+    jobs = [make(i) for make in BASELINE_JOBS.values() for i in selection.instances]
     run_id = _run_id(args, f"validate-{selection.suite.name}")
     results_dir, results, reports = _execute(args, selection, jobs, run_id)
     broken = validation_problems(results)

@@ -1,24 +1,28 @@
 """`harness eval`: grade a set of patches over selected instances, in parallel, with results
-under results/<run_id>/<model>/ and verdicts reused only when nothing they depend on changed."""
+laid out as a run's (results/<run_id>/<model>/attempt-0/<instance>/, records.jsonl) and
+verdicts reused only when nothing they depend on changed."""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.runner import EvalResult, Evaluator, cache_key
 from harness.evaluation.summary import summarize
-from harness.fsutil import write_atomic
+from harness.fsutil import dir_name, write_atomic
 from harness.instances.model import Instance
+from harness.models import UsageSum
+from harness.pipeline.records import attempt_folder, record_line
 from harness.sandbox.engine import remove_containers
 
 log = logging.getLogger(__name__)
@@ -30,12 +34,7 @@ class EvalJob:
     model_name: str
     patch: str | None
     run_empty: bool = False  # the no-op baseline: run the tests with no change at all
-
-
-def model_dir_name(model_name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "__", model_name).strip("_") or "model"
-
-
+    baseline: bool = False  # gold or empty: made by the harness, so it cost nothing
 
 
 class EvalRun:
@@ -51,7 +50,7 @@ class EvalRun:
         self.reused = 0
 
     def instance_dir(self, job: EvalJob) -> Path:
-        return self.results_dir / model_dir_name(job.model_name) / job.instance.instance_id
+        return attempt_folder(self.results_dir, job.model_name, 0, job.instance.instance_id)
 
     def cached(self, job: EvalJob) -> EvalResult | None:
         """A previous verdict for exactly this instance, patch and suite; infra errors and
@@ -132,10 +131,42 @@ def write_reports(results_dir: Path, selected: Iterable[Instance], jobs: list[Ev
         statuses = {r.instance_id: r.status for r in results if r.model_name_or_path == model}
         report = {"model_name_or_path": model, **summarize(selected_ids, submitted, statuses),
                   **(extra or {})}
-        write_atomic(results_dir / model_dir_name(model) / "report.json",
+        write_atomic(results_dir / dir_name(model) / "report.json",
                      json.dumps(report, indent=2) + "\n")
         reports[model] = report
     return reports
 
 
-__all__ = ["EvalJob", "EvalRun", "EvalStatus", "write_reports"]
+def eval_record(run_id: str, job: EvalJob, result: EvalResult) -> dict[str, Any]:
+    """A graded prediction as a run record (docs/records.md: attempt 0, mode `predictions`),
+    so `harness report`, `compare` and `gate` read eval runs as they read `harness run`s. A
+    prediction's cost is unknown here (null: unpriced); gold and empty cost nothing."""
+    seconds = round(sum(result.seconds.values()), 3)
+    folder = attempt_folder(Path(), job.model_name, 0, job.instance.instance_id)
+    return {
+        "run_id": run_id, "instance_id": job.instance.instance_id, "repo": job.instance.repo,
+        "language": job.instance.language, "variant": job.model_name, "model": job.model_name,
+        "attempt": 0, "mode": "predictions", "exit_status": "submitted",
+        "eval_status": str(result.status), "resolved": result.resolved,
+        "infra_error": (result.error or str(result.status)) if result.status.is_infra else None,
+        "usage": UsageSum().usage_json(), "cost_usd": 0.0 if job.baseline else None,
+        "price_table": None, "turns": 0,
+        "seconds": {"generate": 0.0, "evaluate": seconds, "total": seconds},
+        "patch_sha256": result.patch_sha256, "binary_files": result.binary_files_dropped,
+        "retries": 0, "node": None, "node_retries": 0, "paths": {"dir": str(folder)},
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def write_eval_run(results_dir: Path, config: dict[str, Any], jobs: list[EvalJob],
+                   results: list[EvalResult]) -> None:
+    """config.json and records.jsonl of an eval run, rewritten whole each time it is run
+    (its verdicts are reused from the per-instance report.json files)."""
+    by_key = {(r.instance_id, r.model_name_or_path): r for r in results}
+    lines = [record_line(eval_record(config["run_id"], job, by_key[key]))
+             for job in jobs if (key := (job.instance.instance_id, job.model_name)) in by_key]
+    write_atomic(results_dir / "config.json", json.dumps(config, indent=2) + "\n")
+    write_atomic(results_dir / "records.jsonl", "".join(lines))
+
+
+__all__ = ["EvalJob", "EvalRun", "EvalStatus", "eval_record", "write_eval_run", "write_reports"]

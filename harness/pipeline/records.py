@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from harness.fsutil import dir_name
+
 log = logging.getLogger(__name__)
 
 RECORD_SCHEMA = 1
@@ -19,6 +21,12 @@ AttemptKey = tuple[str, str, int]  # (instance_id, variant, attempt)
 
 class RecordError(ValueError):
     """A records file that cannot be trusted; names the file and line."""
+
+
+def attempt_folder(run_dir: Path, variant: str, attempt: int, instance_id: str) -> Path:
+    """Where an attempt's files live: `<run_dir>/<variant>/attempt-<k>/<instance_id>/`, for
+    `harness run` and `harness eval` alike (a graded prediction is attempt 0)."""
+    return run_dir / dir_name(variant) / f"attempt-{attempt}" / instance_id
 
 
 def record_key(record: dict[str, Any]) -> AttemptKey:
@@ -67,8 +75,11 @@ class RecordWriter:
             log.warning("%s: dropped a partial last line (%d bytes)", self.path, len(data) - keep)
 
     def append(self, record: dict[str, Any]) -> None:
-        line = json.dumps({"schema": RECORD_SCHEMA, **record}, default=str) + "\n"
         with self._lock, open(self.path, "a") as handle:
-            handle.write(line)
+            handle.write(record_line(record))
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def record_line(record: dict[str, Any]) -> str:
+    return json.dumps({"schema": RECORD_SCHEMA, **record}, default=str) + "\n"

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from harness.agent.loop import AgentLimits, ExitStatus
 from harness.agent.prompts import load_prompt
 from harness.evaluation.runner import EvalResult, Evaluator
-from harness.fsutil import write_atomic
+from harness.fsutil import dir_name, write_atomic
 from harness.instances.model import Instance
 from harness.models import (
     Budget,
@@ -35,7 +35,6 @@ from harness.models import (
     make_client,
     shared_limiter,
 )
-from harness.pipeline.evaluate import model_dir_name
 from harness.pipeline.generate import (
     AgentGenerator,
     BaselineGenerator,
@@ -44,7 +43,13 @@ from harness.pipeline.generate import (
     SandboxContext,
     SingleShotGenerator,
 )
-from harness.pipeline.records import AttemptKey, RecordWriter, read_records, record_key
+from harness.pipeline.records import (
+    AttemptKey,
+    RecordWriter,
+    attempt_folder,
+    read_records,
+    record_key,
+)
 from harness.sandbox.container import Limits
 from harness.sandbox.engine import connect
 from harness.sandbox.images import ImageBuilder
@@ -54,7 +59,6 @@ if TYPE_CHECKING:
     from harness.pipeline.executor import Executor
 
 BASELINES = ("gold", "empty")
-INFRA_EVAL_STATUSES = {"engine_error", "build_error"}
 MAY_CHANGE = {"base_url"}
 OnGenerated = Callable[[], None]
 EarlierUsage = Callable[[], UsageSum]
@@ -296,7 +300,7 @@ class AttemptContext:
             if generation.infra_error:
                 continue
             result = self._evaluate(unit, generation, folder)
-            if result is None or str(result.status) not in INFRA_EVAL_STATUSES:
+            if result is None or not result.status.is_infra:
                 break
         return tries[-1], result, tries
 
@@ -315,7 +319,7 @@ class AttemptContext:
                 seconds: float) -> dict[str, Any]:
         usage = _sum_usage([t.usage for t in tries] + [earlier])
         infra = generation.error if generation.infra_error else None
-        if result is not None and str(result.status) in INFRA_EVAL_STATUSES:
+        if result is not None and result.status.is_infra:
             infra = result.error or str(result.status)
         relative = folder.relative_to(self.run_dir)
         return {
@@ -345,8 +349,7 @@ class AttemptContext:
 
 
 def attempt_dir(run_dir: Path, unit: Unit) -> Path:
-    return run_dir / model_dir_name(unit.variant) / f"attempt-{unit.attempt}" / \
-        unit.instance.instance_id
+    return attempt_folder(run_dir, unit.variant, unit.attempt, unit.instance.instance_id)
 
 
 _CONTEXTS: dict[str, AttemptContext] = {}
@@ -456,7 +459,7 @@ class Run:
                 rows.append({"instance_id": instance.instance_id,
                              "model_name_or_path": variant, "model_patch": patch})
             text = "".join(json.dumps(r) + "\n" for r in rows)
-            write_atomic(self.run_dir / model_dir_name(variant) / "predictions.jsonl", text)
+            write_atomic(self.run_dir / dir_name(variant) / "predictions.jsonl", text)
 
 
 def _sum_usage(parts: list[UsageSum]) -> dict[str, Any]:

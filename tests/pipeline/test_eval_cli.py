@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness.sandbox.engine import run_containers
+from harness.testing.runs import run_records
 
 pytestmark = pytest.mark.docker
 
@@ -22,6 +23,17 @@ MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 def harness(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "harness.cli", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=600)
+
+
+def test_eval_refuses_the_run_id_of_a_harness_run(tmp_path):
+    run_dir = tmp_path / "results" / "agent-run"
+    run_dir.mkdir(parents=True)
+    (run_dir / "config.json").write_text(json.dumps({"run_id": "agent-run", "mode": "agent"}))
+    proc = harness("eval", "--suite", str(MINI / "suite.toml"), "--predictions", "gold",
+                   "--run-id", "agent-run", "--results-dir", str(tmp_path / "results"),
+                   cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "holds a `harness run`; choose another --run-id" in proc.stderr
 
 
 def write_predictions(path: Path, rows: list[dict]) -> Path:
@@ -49,11 +61,23 @@ def test_eval_writes_results_and_reuses_only_unchanged_verdicts(tmp_path, mini_i
     assert one["reused_verdicts"] == 0
     two = json.loads((run_dir / "m__two" / "report.json").read_text())
     assert two["empty_patch_ids"] == ["calc__calc-1"] and two["resolved_instances"] == 0
-    instance_dir = run_dir / "m__one" / "calc__calc-1"
+    instance_dir = run_dir / "m__one" / "attempt-0" / "calc__calc-1"  # as `harness run` has it
     assert (instance_dir / "patch.diff").read_text() == mini_instance.patch
     assert "1 passed" in (instance_dir / "test_output.txt").read_text() or \
         "4 passed" in (instance_dir / "test_output.txt").read_text()
     assert json.loads((instance_dir / "report.json").read_text())["status"] == "resolved"
+    # Run records too, so the report commands read an eval run like any other run; what a
+    # prediction cost is unknown here: unpriced, never $0.
+    rows = run_records(tmp_path / "results", run_id)
+    assert sorted((r["variant"], r["eval_status"], r["cost_usd"], r["paths"]["dir"])
+                  for r in rows) == [("m/one", "resolved", None, "m__one/attempt-0/calc__calc-1"),
+                                     ("m/two", "empty_patch", None,
+                                      "m__two/attempt-0/calc__calc-1")]
+    report = harness("report", str(run_dir), cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    summary = (run_dir / "report" / "summary.csv").read_text().splitlines()
+    assert summary[0].startswith("variant,") and len(summary) == 3
+    assert "m/one,1," in summary[1] and ",unpriced," in summary[1]
 
     again = harness(*args, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
