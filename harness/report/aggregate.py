@@ -218,6 +218,18 @@ def excluded_attempts(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[mask, columns].reset_index(drop=True)
 
 
+def rerun_attempts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Attempts that ran more than once before their record: infra retries (`retries`) and
+    re-runs after the cluster node running them died (`node_retries`). Their usage and cost
+    include every run."""
+    retries = frame["retries"].fillna(0)
+    node_retries = frame["node_retries"].fillna(0)
+    columns = ["variant", "instance_id", "attempt", "retries", "node_retries", "node", "outcome"]
+    reruns = frame.loc[(retries > 0) | (node_retries > 0), columns].copy()
+    reruns[["retries", "node_retries"]] = reruns[["retries", "node_retries"]].fillna(0)
+    return reruns.astype({"retries": int, "node_retries": int}).reset_index(drop=True)
+
+
 @dataclass
 class Paired:
     """Two variants on the instances both selected: per-instance verdicts are `majority`

@@ -29,6 +29,7 @@ class Report:
     exit_statuses: pd.DataFrame
     eval_statuses: pd.DataFrame
     excluded: pd.DataFrame
+    reruns: pd.DataFrame
     pairs: list[Paired] = field(default_factory=list)
     reproduction: pd.DataFrame | None = None
     profile: Profile | None = None
@@ -143,6 +144,7 @@ def build_report(runs: Sequence[RunData], *, pair: Sequence[str] | None = None,
         exit_statuses=aggregate.status_counts(frame, "exit_status"),
         eval_statuses=aggregate.status_counts(frame, "eval_status"),
         excluded=aggregate.excluded_attempts(frame),
+        reruns=aggregate.rerun_attempts(frame),
         pairs=_pairs(inst, variants, pair), profile=profile,
         reproduction=reproduction_table(summary, profile) if profile else None,
         warnings=warnings,

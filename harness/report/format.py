@@ -167,6 +167,19 @@ def excluded_rows(excluded: pd.DataFrame, limit: int) -> tuple[list[str], list[l
     return ["variant", "instance", "attempt", "outcome", "reason"], rows
 
 
+RERUNS_NOTE = ("Retried after an infrastructure error, or re-run elsewhere after the cluster "
+               "node running them died; their usage and cost include every run.")
+
+
+def rerun_rows(reruns: pd.DataFrame, limit: int) -> tuple[list[str], list[list[str]]]:
+    """Attempts that ran more than once, the first `limit` of them."""
+    rows = [[str(r.variant), str(r.instance_id), str(r.attempt), count(r.retries),
+             count(r.node_retries), "" if missing(r.node) else str(r.node)[:12], str(r.outcome)]
+            for r in reruns.head(limit).itertuples()]
+    return ["variant", "instance", "attempt", "infra retries", "node re-runs", "last node",
+            "outcome"], rows
+
+
 def pass_at_k_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     rows = [[str(r.variant), str(r.k), pct(r.pass_at_k)] for r in frame.itertuples()]
     return ["variant", "k", "pass@k"], rows

@@ -179,6 +179,9 @@ def _sections(report: Report) -> list[str]:
     if not report.pass_at_k.empty:
         parts += ["<h2>pass@k (unbiased estimator)</h2>",
                   html_table(*fmt.pass_at_k_rows(report.pass_at_k))]
+    if not report.reruns.empty:
+        parts += ["<h2>Attempts run more than once</h2>", f"<p>{escape(fmt.RERUNS_NOTE)}</p>",
+                  html_table(*fmt.rerun_rows(report.reruns, 500), "reruns")]
     return parts
 
 

@@ -72,6 +72,9 @@ def _optional_sections(report: Report) -> list[str]:
     if not report.pass_at_k.empty:
         lines += ["## pass@k (unbiased estimator)", "",
                   md_table(*fmt.pass_at_k_rows(report.pass_at_k)), ""]
+    if not report.reruns.empty:
+        lines += ["## Attempts run more than once", "", fmt.RERUNS_NOTE, "",
+                  md_table(*fmt.rerun_rows(report.reruns, MAX_LISTED)), ""]
     return lines
 
 

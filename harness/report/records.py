@@ -57,7 +57,8 @@ SCHEMA = pa.schema([
     ("usage", pa.struct([(name, _NUM) for name in USAGE_FIELDS])), ("cost_usd", _NUM),
     ("price_table", _STR), ("turns", _NUM),
     ("seconds", pa.struct([(name, _NUM) for name in SECONDS_FIELDS])),
-    ("patch_sha256", _STR), ("retries", _NUM), ("finished_at", _STR),
+    ("patch_sha256", _STR), ("retries", _NUM), ("node", _STR), ("node_retries", _NUM),
+    ("finished_at", _STR),
 ])
 _PY_TYPES = {pa.types.is_string: (str,), pa.types.is_integer: (int,),
              pa.types.is_floating: (int, float), pa.types.is_boolean: (bool,),

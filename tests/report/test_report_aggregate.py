@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from harness.report import aggregate, stats
+from harness.report import aggregate, markdown, stats
 from harness.report import format as fmt
 from harness.report.build import build_report
 from harness.report.records import RunInputError, load_run
@@ -116,6 +116,22 @@ def test_calls_with_unknown_usage_make_the_cost_a_lower_bound_and_are_named(tmp_
     code, _, _ = cli("report", tmp_path / "r", "--out", tmp_path / "out")
     csv = pd.read_csv(tmp_path / "out" / "summary.csv").set_index("variant")
     assert code == 0 and csv["cost_status"].to_dict() == {"A": "priced", "B": "lower_bound"}
+
+
+def test_attempts_run_more_than_once_are_listed_in_the_report(tmp_path):
+    records = [make_record("i1", "A", resolved=True, node="n" * 56, node_retries=1),
+               make_record("i2", "A", retries=2, infra_error="HTTP 503 after retries"),
+               make_record("i3", "A"), make_record("i4", "A", node="m" * 56, node_retries=0)]
+    report = build_report([load_run(write_run(tmp_path / "r", config(("A",)), records))])
+    listed = report.reruns[["instance_id", "retries", "node_retries", "outcome"]]
+    assert listed.astype(str).values.tolist() == [["i1", "0", "1", "resolved"],
+                                                  ["i2", "2", "0", "infra_error"]]
+    text = markdown.render_report(report)
+    assert "## Attempts run more than once" in text
+    assert "| A | i1 | 0 | 0 | 1 | nnnnnnnnnnnn | resolved |" in text
+    plain = build_report([load_run(write_run(tmp_path / "q", config(("A",)),
+                                             [make_record(i, "A") for i in IDS]))])
+    assert plain.reruns.empty and "run more than once" not in markdown.render_report(plain)
 
 
 def test_missing_record_fields_and_repo_of_unsubmitted_instances(mixed_run):
