@@ -171,7 +171,7 @@ def test_a_node_killed_mid_attempt_has_its_attempt_rerun_elsewhere_once(tmp_path
         return sum(r.status == 200 and not any(m["role"] == "tool" for m in r.body["messages"])
                    for r in server.requests)
 
-    with FakeModelServer(two_step_script, api_key=KEY, latency=2.0) as server:
+    with FakeModelServer(two_step_script, api_key=KEY, latency=3.0) as server:
         proc = harness_run(tmp_path, run_id, "--suite", str(MINI), "--variants", "k2.6-instant",
                            "--attempts", "6", "--base-url", server.base_url, cluster=cluster,
                            wait=False)
@@ -180,7 +180,7 @@ def test_a_node_killed_mid_attempt_has_its_attempt_rerun_elsewhere_once(tmp_path
         # Kill it once the first wave's first calls (the worker's among them) are answered,
         # while their second calls are still waiting on the server.
         wait_for(lambda: first_calls_answered(server) >= sandboxes, 300, proc)
-        time.sleep(0.5)
+        time.sleep(1.0)  # its call reaches the coordinator; the next is 2 s off
         cluster.kill_node(worker)
         out, err = proc.communicate(timeout=600)
     try:
@@ -196,6 +196,11 @@ def test_a_node_killed_mid_attempt_has_its_attempt_rerun_elsewhere_once(tmp_path
         assert all(r["usage"]["calls"] == 2 for r in others)
         assert moved["cost_usd"] > max(r["cost_usd"] for r in others)
         assert "re-run after a node failure: " in out
+        report = harness_process(["report", str(tmp_path / "results" / run_id)], os.environ)
+        assert report.returncode == 0, report.stderr
+        text = (tmp_path / "results" / run_id / "report" / "report.md").read_text()
+        assert "## Attempts run more than once" in text
+        assert f"| k2.6-instant | calc__calc-1 | {moved['attempt']} | 0 | 1 |" in text
         assert not run_containers(docker_client, run_id)
     finally:
         cluster.add_node(sandboxes=1, cpus=1)  # the node comes back for the tests after this
