@@ -300,29 +300,31 @@ _LOCAL_LOCK = threading.Lock()
 
 def _local_spec(spec: RunSpec) -> RunSpec:
     """This process's view of `spec`: attempts write into a scratch folder on this node (the
-    driver writes the results). The first time, the run's containers of dead nodes on this
-    engine are removed: a node that died and came back leaves nothing behind."""
+    driver writes the results). The first time, containers of dead nodes on this engine are
+    removed: a node that died and came back leaves nothing behind."""
     with _LOCAL_LOCK:
         local = _LOCAL_SPECS.get(spec.token)
         if local is None:
             scratch = tempfile.mkdtemp(prefix=_scratch_prefix(spec.config.run_id))
             local = _LOCAL_SPECS[spec.token] = replace(spec, run_dir=scratch)
-            removed = remove_dead_nodes_containers(connect(), spec.config.run_id)
-            if removed:
-                log.warning("removed %d container(s) of run %s left by dead nodes", removed,
-                            spec.config.run_id)
+            remove_dead_nodes_containers(connect())
         return local
 
 
-def remove_dead_nodes_containers(client: docker.DockerClient, run_id: str) -> int:
-    alive = alive_nodes()
+def remove_dead_nodes_containers(client: docker.DockerClient) -> int:
+    """Remove the harness containers on this engine that were started by nodes this cluster
+    knows to be dead, of any run (the node died, its attempts were re-run or the run ended,
+    and nothing else reaches that engine). Containers of nodes the cluster does not know
+    (another cluster sharing the engine, a local run) are left alone."""
+    dead = {n["NodeID"] for n in ray.nodes() if not n.get("Alive")}
     removed = 0
-    for container in run_containers(client, run_id):
-        node = container.labels.get(NODE_LABEL)
-        if node and node not in alive:
+    for container in run_containers(client):
+        if container.labels.get(NODE_LABEL) in dead:
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
                 container.remove(force=True)
                 removed += 1
+    if removed:
+        log.warning("removed %d container(s) left by dead nodes", removed)
     return removed
 
 
@@ -405,12 +407,14 @@ def _scratch_prefix(run_id: str) -> str:
 
 
 def clean_node(run_id: str) -> int:
-    """Remove every container and scratch folder of the run on this node."""
+    """Remove every container and scratch folder of the run on this node, and the containers
+    dead nodes left on its engine."""
     pattern = glob.escape(str(Path(tempfile.gettempdir()) / _scratch_prefix(run_id))) + "*"
     for folder in glob.glob(pattern):
         shutil.rmtree(folder, ignore_errors=True)
     try:
-        return remove_containers(connect(), run_id)
+        client = connect()
+        return remove_containers(client, run_id) + remove_dead_nodes_containers(client)
     except Exception as exc:  # noqa: BLE001 - a node without an engine has nothing to clean
         log.warning("could not clean containers of run %s on this node: %s", run_id, exc)
         return 0

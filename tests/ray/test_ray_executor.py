@@ -359,6 +359,32 @@ def test_a_node_with_an_engine_of_its_own_builds_what_it_lacks_once(
     assert not client.containers.list(all=True)
 
 
+def test_a_node_that_died_and_came_back_has_its_containers_removed(
+        tmp_path, own_engine, headless_cluster, run_ids):
+    """Its engine is reached by no other node, so what it left there stays until it returns;
+    then the next run's start (or any attempt's process there) removes it, whatever run it
+    came from."""
+    engine, client = own_engine
+    doomed = headless_cluster.add_node(sandboxes=1, cpus=1, DOCKER_HOST=engine.docker_host)
+    headless_cluster.add_node(sandboxes=1, cpus=1)  # on the main engine: finishes the run
+    first, later = run_ids
+    with FakeModelServer(two_step_script, api_key=KEY, latency=3.0) as server:
+        proc = harness_run(tmp_path, first, "--suite", str(MINI), "--variants", "k2.6-instant",
+                           "--attempts", "2", "--base-url", server.base_url,
+                           cluster=headless_cluster, wait=False)
+        wait_for(lambda: run_containers(client, first), 300, proc)
+        headless_cluster.kill_node(doomed)
+        out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out + err
+    assert sorted(r["attempt"] for r in records(tmp_path, first)) == [0, 1]
+    assert run_containers(client, first)  # nobody alive reaches that engine
+    headless_cluster.add_node(sandboxes=1, cpus=1, DOCKER_HOST=engine.docker_host)  # it returns
+    again = harness_run(tmp_path, later, "--suite", str(MINI), "--variants", "gold",
+                        cluster=headless_cluster)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert not run_containers(client, first)
+
+
 def test_a_node_without_an_engine_is_named_before_any_attempt(tmp_path, headless_cluster,
                                                               run_ids):
     node = headless_cluster.add_node(sandboxes=1, cpus=1,
