@@ -153,7 +153,10 @@ def _report(records: dict, variants: list[str], instances: int, attempts: int) -
         resolved = sum(r["resolved"] for r in rows)
         infra = sum(bool(r["infra_error"]) for r in rows)
         costs = [r["cost_usd"] for r in rows]
+        unknown = sum(r["usage"].get("unknown_usage_calls", 0) for r in rows)
         cost = "unpriced" if any(c is None for c in costs) else f"${sum(costs):.4f}"
+        if unknown and cost != "unpriced":  # calls whose usage never arrived are in no sum
+            cost = f"≥ {cost} ({unknown} call(s) without usage)"
         print(f"{variant}: {resolved}/{instances * attempts} resolved, {len(rows)} attempts "
               f"finished, {infra} infra errors, cost {cost}")
     moved = sorted((r for r in records.values() if r.get("node_retries")), key=record_key)

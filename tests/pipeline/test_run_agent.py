@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -73,6 +74,19 @@ def test_a_looping_agent_hits_the_turn_limit_and_its_diff_is_still_graded(tmp_pa
     assert calls == 4
     assert record["exit_status"] == "turn_limit"
     assert record["eval_status"] == "resolved"
+
+
+def test_a_call_whose_usage_never_arrives_is_counted_and_the_cost_shown_as_a_floor(tmp_path,
+                                                                                   run_id):
+    fix = Reply.call("str_replace", FIX)
+    script = [dataclasses.replace(fix, fault="missing_usage"), Reply.call("submit", {})]
+    with FakeModelServer(script, api_key=KEY) as server:
+        proc = run_harness(tmp_path, server, "--variants", "k2.6-instant", "--run-id", run_id)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (record,) = records(tmp_path, run_id)
+    assert record["usage"]["calls"] == 2 and record["usage"]["unknown_usage_calls"] == 1
+    assert record["eval_status"] == "resolved" and record["cost_usd"] > 0  # the priced call
+    assert "cost ≥ $" in proc.stdout and "(1 call(s) without usage)" in proc.stdout
 
 
 def test_a_server_failing_mid_run_is_an_infra_error_not_unresolved(tmp_path, run_id):
