@@ -73,7 +73,9 @@ log = logging.getLogger(__name__)
 SANDBOX = "sandbox"  # the custom resource: sandboxes (attempts) a node can hold at once
 NODE_LABEL = "harness.node"
 HEAD = {"node:__internal_head__": 0.001}  # Ray's resource that only the head node has
-COORDINATOR_THREADS = 512  # concurrent calls the actor serves (blocked acquires included)
+COORDINATOR_THREADS = 512  # calls that may wait at once (acquires, the start-up barrier)
+CONTROL_THREADS = 16  # for the calls that never wait (releases, budget, counts)
+CONTROL = "control"
 RECLAIM_SECONDS = 5.0
 
 
@@ -81,7 +83,12 @@ RECLAIM_SECONDS = 5.0
 class Coordinator:
     """One per run, on the head node (a threaded actor): the AIMD limiter per API key, the
     run budget, and the start count of every attempt. Slots held by a node that died are
-    given back (it will never release them)."""
+    given back (it will never release them).
+
+    Calls that wait (`acquire`, `arrive`) run on the default threads; every other call runs
+    on a group of its own (`CONTROL`), so a release always gets a thread even when more
+    attempts wait for a slot than the actor has threads (else those waits would hold every
+    thread and the release that ends them could never run)."""
 
     def __init__(self, run_usd: Decimal | None, instance_usd: Decimal | None, spent: Decimal,
                  max_concurrency: int = DEFAULT_MAX_CONCURRENCY) -> None:
@@ -107,12 +114,14 @@ class Coordinator:
             self._leases[self._next_lease] = (key, token, node)
             return self._next_lease
 
+    @ray.method(concurrency_group=CONTROL)
     def release(self, lease: int, outcome: Outcome = "ok") -> None:
         with self._lock:
             held = self._leases.pop(lease, None)
         if held is not None:
             self._limiters[held[0]].release(held[1], outcome)
 
+    @ray.method(concurrency_group=CONTROL)
     def budget_check(self, instance_id: str | None) -> tuple[str, str] | None:
         try:
             self._budget.check(instance_id)
@@ -120,12 +129,15 @@ class Coordinator:
             return str(exc), exc.scope
         return None
 
+    @ray.method(concurrency_group=CONTROL)
     def budget_charge(self, usd: Decimal, instance_id: str | None, estimated: bool) -> None:
         self._budget.charge(usd, instance_id, estimated=estimated)
 
+    @ray.method(concurrency_group=CONTROL)
     def budget_state(self) -> tuple[Decimal, Decimal, bool]:
         return self._budget.spent, self._budget.estimated, self._budget.run_exhausted
 
+    @ray.method(concurrency_group=CONTROL)
     def started(self, key: AttemptKey, node: str) -> int:
         """Record that `key` started on `node`; return how many times it started before."""
         with self._lock:
@@ -133,12 +145,14 @@ class Coordinator:
             nodes.append(node)
             return len(nodes) - 1
 
+    @ray.method(concurrency_group=CONTROL)
     def call_made(self, key: AttemptKey, start: int, usage: CallUsage, cost: Cost) -> None:
         """A paid model call of run `start` of attempt `key` (see `calls_of`)."""
         with self._lock:
             runs = self._calls.setdefault(tuple(key), {})
             runs.setdefault(start, UsageSum()).add_call(usage, cost)
 
+    @ray.method(concurrency_group=CONTROL)
     def calls_of(self, key: AttemptKey, but: int | None = None) -> UsageSum:
         """The paid calls of attempt `key`, except those of run `but`: for a re-run, the
         calls its earlier runs made before their node died."""
@@ -164,6 +178,12 @@ class Coordinator:
             for lease in orphaned:
                 log.warning("giving back an API slot held by a dead node")
                 self.release(lease, "error")
+
+
+def coordinator_actor(waiting_threads: int = COORDINATOR_THREADS) -> Any:
+    """The Coordinator as a Ray actor class, placed on the head node, with its threads."""
+    return ray.remote(num_cpus=0, resources=HEAD, max_concurrency=waiting_threads,
+                      concurrency_groups={CONTROL: CONTROL_THREADS})(Coordinator)
 
 
 def alive_nodes() -> set[str]:
@@ -559,8 +579,7 @@ class RayExecutor:
 
     def _services(self, spec: RunSpec) -> RayServices:
         seed = spec.services.budget()
-        actor = ray.remote(Coordinator).options(
-            num_cpus=0, resources=HEAD, max_concurrency=COORDINATOR_THREADS,
+        actor = coordinator_actor().options(
             name=f"harness-{spec.config.run_id}-{spec.token[:8]}")
         coordinator = actor.remote(seed.run_usd if seed else None,
                                    seed.instance_usd if seed else None,

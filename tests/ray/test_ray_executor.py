@@ -228,12 +228,12 @@ def test_the_api_limiter_is_one_for_the_whole_cluster(cluster, monkeypatch):
     monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # before Ray is imported
     import ray
 
-    from harness.pipeline.ray_executor import HEAD, Coordinator, RayServices
+    from harness.pipeline.ray_executor import RayServices, coordinator_actor
 
     ray.init(address=cluster.address, logging_level="ERROR")
     try:
-        coordinator = ray.remote(Coordinator).options(
-            num_cpus=0, resources=HEAD, max_concurrency=64).remote(None, None, 0, 1)
+        # One slot, and fewer waiting threads than waiting tasks: releases must still run.
+        coordinator = coordinator_actor(waiting_threads=1).remote(None, None, 0, 1)
         services = RayServices(coordinator)
 
         def hold_twice() -> tuple[str, list[tuple[float, float]]]:
@@ -264,12 +264,11 @@ def test_prepare_tasks_wait_for_each_other_so_every_sandbox_gets_its_own_process
     monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     import ray
 
-    from harness.pipeline.ray_executor import HEAD, Coordinator
+    from harness.pipeline.ray_executor import coordinator_actor
 
     ray.init(address=cluster.address, logging_level="ERROR")
     try:
-        coordinator = ray.remote(Coordinator).options(
-            num_cpus=0, resources=HEAD, max_concurrency=64).remote(None, None, 0)
+        coordinator = coordinator_actor().remote(None, None, 0)
 
         def prepare(sandboxes: int) -> tuple[str, int, float, float]:
             arrived = time.time()
