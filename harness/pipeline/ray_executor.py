@@ -555,6 +555,11 @@ class RayExecutor:
     # -- setting up ---------------------------------------------------------------------------
     def _connect(self) -> None:
         _check_reachable(self.address)
+        if "RAY_AUTH_MODE" not in os.environ and (Path.home() / ".ray" / "auth_token").is_file():
+            log.warning("~/.ray/auth_token exists but RAY_AUTH_MODE is not set: a head started "
+                        "on a machine with that file uses token authentication, and this "
+                        "driver would then wait for ever; set RAY_AUTH_MODE=token (or "
+                        "disabled) as the cluster has it (docs/cluster.md)")
         for attempt in range(CONNECT_TRIES):
             try:
                 ray.init(address=self.address, logging_level=logging.WARNING,

@@ -55,7 +55,7 @@ def loopback_addresses(count: int) -> Iterator[list[str]]:
                                   capture_output=True, text=True, check=False)
             if proc.returncode == 0:
                 added.append(address)
-            elif "File exists" not in proc.stderr:
+            elif not any(sign in proc.stderr for sign in ("File exists", "already assigned")):
                 raise RuntimeError(f"cannot add {address} to the loopback interface "
                                    f"(root is needed): {proc.stderr.strip()}")
         yield addresses
@@ -86,9 +86,16 @@ class Node:
     alive: bool = True
 
 
+# Ray 2.60 turns token authentication on for `ray start --head` when ~/.ray/auth_token exists
+# (any local `ray.init()` writes one), while drivers without RAY_AUTH_MODE send no token and
+# wait forever. These clusters are throwaway and bound to this machine: say so explicitly.
+NO_AUTH = {"RAY_AUTH_MODE": "disabled"}
+
+
 def node_env(**extra: str) -> dict[str, str]:
     """This environment without API keys: nodes must get keys from the run, not from here."""
-    return {**{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}, **extra}
+    return {**{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}, **NO_AUTH,
+            **extra}
 
 
 class LoopbackCluster:
@@ -114,7 +121,7 @@ class LoopbackCluster:
 
     def driver_env(self) -> dict[str, str]:
         """Environment for a process that connects to the cluster (e.g. `harness run`)."""
-        env = {**os.environ, "RAY_ADDRESS": self.address, **self._loopback_only()}
+        env = {**os.environ, "RAY_ADDRESS": self.address, **NO_AUTH, **self._loopback_only()}
         if self.addresses:
             env.pop("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", None)
         return env

@@ -226,6 +226,7 @@ def test_ctrl_c_cancels_the_cluster_work_and_leaves_no_container(tmp_path, clust
 
 def test_the_api_limiter_is_one_for_the_whole_cluster(cluster, monkeypatch):
     monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # before Ray is imported
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")  # as the cluster (see ray_cluster.NO_AUTH)
     import ray
 
     from harness.pipeline.ray_executor import RayServices, coordinator_actor
@@ -262,6 +263,7 @@ def test_prepare_tasks_wait_for_each_other_so_every_sandbox_gets_its_own_process
     """What the executor's start-up relies on: a process per sandbox is started before the
     first attempt, not when a later attempt finds every started process busy."""
     monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
     import ray
 
     from harness.pipeline.ray_executor import coordinator_actor
