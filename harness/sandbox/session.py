@@ -103,6 +103,10 @@ def _command_script(command: str) -> str:
             f"{quoted}\ndone; else (exit 2); fi")  # _TRAP breaks the one-pass loop
 
 
+# After every command the shell notes its working directory here (a builtin write, no fork),
+# so a shell that an `exit` or a `set -e` ended is replaced by one in the same directory.
+CWD_FILE = "/tmp/.harness-cwd"
+
 DIFF_EXCLUDES = ("**/.pytest_cache/**", "**/__pycache__/**", "**/*.pyc")
 
 
@@ -395,14 +399,21 @@ class Session:
             return
         with _engine_errors("starting the sandbox shell"):
             self._shell = _Shell(self.client.api, self.container.id, self.workdir)
-        probe = f"{_TRAP}; printf '%s\\n' \"$$\"; head --version 2>/dev/null | head -n 1"
+        # A replacement shell goes back to the directory the last one was in (if it still
+        # exists); a first shell finds no note and stays in the workdir.
+        probe = (f"{_TRAP}; {{ read -r d < {CWD_FILE} && builtin cd -- \"$d\"; }} 2>/dev/null; "
+                 f"printf '%s\\n%s\\n' \"$$\" \"$PWD\"; head --version 2>/dev/null | head -n 1")
         result = self._roundtrip(probe, timeout=START_TIMEOUT, cap=OUTPUT_CAP)
-        pid, _, head = result.output.partition("\n")
+        pid, _, rest = result.output.partition("\n")
+        cwd, _, head = rest.partition("\n")
         if self._shell is None or result.exit_code != 0 or not pid.isdigit():
             self._discard_shell()
             raise SessionError(f"bash did not start in the container: {result.output[-2000:]}")
         self._shell.pid = int(pid)
         self._stream_writes = "GNU" in head
+        if self._shell_note:
+            self._shell_note = (f"[the previous shell had exited; this command ran in a new shell "
+                                f"in {cwd}: variables and shell options were reset]\n")
 
     def _roundtrip(self, script: str, *, timeout: float, cap: int, stdin: str = "</dev/null",
                    payload: bytes = b"") -> CommandResult:
@@ -413,7 +424,8 @@ class Session:
         # The leading newline puts bash's parser back at the start of a command, whatever
         # state the last input left it in (belt and braces: see _command_script).
         wire = (f"\n{{ {script}\n}} {stdin} 2>&1 && builtin printf '\\n%s 0\\n' {token} "
-                f"|| builtin printf '\\n%s %s\\n' {token} \"$?\"\n")
+                f"|| builtin printf '\\n%s %s\\n' {token} \"$?\"; "
+                f"builtin printf '%s\\n' \"$PWD\" 2>/dev/null >| {CWD_FILE}\n")
         capture = _Capture(cap)
         reader = _MarkerReader(f"\n{token} ".encode(), capture)
         started = time.monotonic()
@@ -427,7 +439,7 @@ class Session:
         output = capture.text()
         if not alive:
             how = "was killed to stop the command" if timed_out else f"exited with code {code}"
-            output += f"\n[the shell {how}: the next command starts a new shell in {self.workdir}]"
+            output += f"\n[the shell {how}: the next command starts a new shell]"
         return CommandResult(output, None if timed_out else code, timed_out,
                              time.monotonic() - started, capture.dropped)
 
@@ -468,8 +480,7 @@ class Session:
     def _lose_shell(self) -> None:
         """The shell died: drop it, and tell the next command that its state went with it."""
         self._discard_shell()
-        self._shell_note = (f"[the previous shell had exited; this command ran in a new shell "
-                            f"in {self.workdir}: working directory and variables were reset]\n")
+        self._shell_note = "[the previous shell had exited]\n"  # completed by the next start
 
     def _discard_shell(self) -> None:
         if self._shell is not None:
