@@ -167,6 +167,8 @@ def _usage(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def _costs(summary: pd.DataFrame) -> pd.DataFrame:
     priced = (summary["unpriced_attempts"] == 0) & (summary["finished"] > 0)
     summary["priced"] = priced
+    # Calls whose usage never arrived are in no total: a priced cost is then a lower bound.
+    summary["cost_floor"] = priced & (summary["unknown_usage_calls"] > 0)
     summary["cost_total"] = summary["cost_total"].where(priced)
     summary["cost_per_instance"] = (summary["cost_total"] / summary["finished"]).where(priced)
     per_resolved = summary["cost_total"] / summary["resolved"].replace(0, np.nan)
@@ -222,12 +224,10 @@ def rerun_attempts(frame: pd.DataFrame) -> pd.DataFrame:
     """Attempts that ran more than once before their record: infra retries (`retries`) and
     re-runs after the cluster node running them died (`node_retries`). Their usage and cost
     include every run."""
-    retries = frame["retries"].fillna(0)
-    node_retries = frame["node_retries"].fillna(0)
     columns = ["variant", "instance_id", "attempt", "retries", "node_retries", "node", "outcome"]
-    reruns = frame.loc[(retries > 0) | (node_retries > 0), columns].copy()
-    reruns[["retries", "node_retries"]] = reruns[["retries", "node_retries"]].fillna(0)
-    return reruns.astype({"retries": int, "node_retries": int}).reset_index(drop=True)
+    reruns = frame[columns].assign(retries=frame["retries"].fillna(0).astype(int),
+                                   node_retries=frame["node_retries"].fillna(0).astype(int))
+    return reruns[(reruns["retries"] > 0) | (reruns["node_retries"] > 0)].reset_index(drop=True)
 
 
 @dataclass

@@ -65,8 +65,7 @@ def _cost(column: str) -> Callable[[Any], str]:
         text = money(row[column], priced)
         if not priced:
             return f"{text} ({count(row['unpriced_attempts'])} att.)"
-        # Calls whose usage never arrived are in no total: the cost is a lower bound.
-        return f"≥ {text}" if row.get("unknown_usage_calls", 0) and text != "–" else text
+        return f"≥ {text}" if row["cost_floor"] and text != "–" else text
     return render
 
 

@@ -22,9 +22,9 @@ def _summary_csv(summary: pd.DataFrame) -> pd.DataFrame:
     out calls whose usage never arrived have cost_status "lower_bound"."""
     out = summary.copy()
     status = out["priced"].map({True: "priced", False: "unpriced"})
-    status[out["priced"] & (out["unknown_usage_calls"] > 0)] = "lower_bound"
+    status[out["cost_floor"]] = "lower_bound"
     out.insert(out.columns.get_loc("cost_total"), "cost_status", status)
-    return out.drop(columns=["priced"])
+    return out.drop(columns=["priced", "cost_floor"])
 
 
 def _breakdown(report: Report) -> pd.DataFrame:
