@@ -283,6 +283,7 @@ class Session:
         self._seq = itertools.count(1)
         self._shell: _Shell | None = None
         self._shell_note = ""  # said in the next command's output after a shell was replaced
+        self._shell_lost = False  # the last shell died: its replacement says so
         self._stream_writes = False  # head -c reads exactly N bytes (GNU): stream payloads
         self._closed = False
 
@@ -411,7 +412,8 @@ class Session:
             raise SessionError(f"bash did not start in the container: {result.output[-2000:]}")
         self._shell.pid = int(pid)
         self._stream_writes = "GNU" in head
-        if self._shell_note:
+        if self._shell_lost:
+            self._shell_lost = False
             self._shell_note = (f"[the previous shell had exited; this command ran in a new shell "
                                 f"in {cwd}: variables and shell options were reset]\n")
 
@@ -480,7 +482,7 @@ class Session:
     def _lose_shell(self) -> None:
         """The shell died: drop it, and tell the next command that its state went with it."""
         self._discard_shell()
-        self._shell_note = "[the previous shell had exited]\n"  # completed by the next start
+        self._shell_lost = True
 
     def _discard_shell(self) -> None:
         if self._shell is not None:
