@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from harness.evaluation.summary import summarize
 from harness.fsutil import dir_name, write_atomic
 from harness.instances.model import Instance
 from harness.models import UsageSum
-from harness.pipeline.records import attempt_folder, record_line
+from harness.pipeline.records import attempt_folder, finished_now, record_line
 from harness.sandbox.engine import remove_containers
 
 log = logging.getLogger(__name__)
@@ -154,7 +153,7 @@ def eval_record(run_id: str, job: EvalJob, result: EvalResult) -> dict[str, Any]
         "seconds": {"generate": 0.0, "evaluate": seconds, "total": seconds},
         "patch_sha256": result.patch_sha256, "binary_files": result.binary_files_dropped,
         "retries": 0, "node": None, "node_retries": 0, "paths": {"dir": str(folder)},
-        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "finished_at": finished_now(),
     }
 
 

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,11 @@ class RecordWriter:
             handle.write(record_line(record))
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def finished_now() -> str:
+    """A record's `finished_at`: ISO-8601 UTC, to the second."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def record_line(record: dict[str, Any]) -> str:

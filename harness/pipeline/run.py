@@ -47,6 +47,7 @@ from harness.pipeline.records import (
     AttemptKey,
     RecordWriter,
     attempt_folder,
+    finished_now,
     read_records,
     record_key,
 )
@@ -268,9 +269,6 @@ class AttemptContext:
                                    limits)
         self.budget = spec.services.budget()
 
-    def attempt_dir(self, unit: Unit) -> Path:
-        return attempt_dir(self.run_dir, unit)
-
     def run(self, unit: Unit, on_generated: OnGenerated | None = None,
             earlier_usage: EarlierUsage | None = None) -> dict[str, Any] | None:
         """The attempt's record, or None if the run budget is spent (nothing was started).
@@ -279,7 +277,7 @@ class AttemptContext:
         usage and cost include them."""
         if self.budget is not None and self.budget.run_exhausted:
             return None
-        folder = self.attempt_dir(unit)
+        folder = attempt_dir(self.run_dir, unit)
         started = time.monotonic()
         generation, result, tries = self._attempt_with_retries(unit, folder, on_generated)
         earlier = earlier_usage() if earlier_usage is not None else UsageSum()
@@ -344,7 +342,7 @@ class AttemptContext:
             "retries": len(tries) - 1,
             "node": None, "node_retries": 0,  # set by a cluster executor
             "paths": {"dir": str(relative), "trajectory": str(relative / "trajectory.json")},
-            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "finished_at": finished_now(),
         }
 
 
