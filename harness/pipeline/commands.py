@@ -180,7 +180,14 @@ def _refuse_other_runs(results_dir: Path) -> None:
     """An eval run id may be graded again (verdicts are reused), but never one of `harness
     run`'s: its records are not to be overwritten."""
     config = results_dir / "config.json"
-    if config.is_file() and json.loads(config.read_text()).get("mode") != "predictions":
+    if not config.is_file():
+        return
+    try:
+        mode = json.loads(config.read_text()).get("mode")
+    except (ValueError, AttributeError) as exc:
+        raise UsageError(f"{config}: not a run configuration ({exc}); choose another "
+                         "--run-id") from exc
+    if mode != "predictions":
         raise UsageError(f"{results_dir} holds a `harness run`; choose another --run-id")
 
 

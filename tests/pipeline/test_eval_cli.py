@@ -34,6 +34,12 @@ def test_eval_refuses_the_run_id_of_a_harness_run(tmp_path):
                    cwd=tmp_path)
     assert proc.returncode == 2
     assert "holds a `harness run`; choose another --run-id" in proc.stderr
+    (run_dir / "config.json").write_text("{not json")
+    proc = harness("eval", "--suite", str(MINI / "suite.toml"), "--predictions", "gold",
+                   "--run-id", "agent-run", "--results-dir", str(tmp_path / "results"),
+                   cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{run_dir / 'config.json'}: not a run configuration" in proc.stderr
 
 
 def write_predictions(path: Path, rows: list[dict]) -> Path:

@@ -386,6 +386,16 @@ def test_a_node_that_died_and_came_back_has_its_containers_removed(
     assert not run_containers(client, first)
 
 
+def test_a_cluster_without_sandboxes_is_refused_with_how_to_offer_them(tmp_path,
+                                                                       headless_cluster,
+                                                                       run_ids):
+    proc = harness_run(tmp_path, run_ids[0], "--suite", str(MINI), "--variants", "gold",
+                       cluster=headless_cluster)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "offers a 'sandbox' resource" in proc.stderr
+    assert """--resources '{"sandbox": N}'""" in proc.stderr
+
+
 def test_a_node_without_an_engine_is_named_before_any_attempt(tmp_path, headless_cluster,
                                                               run_ids):
     node = headless_cluster.add_node(sandboxes=1, cpus=1,
