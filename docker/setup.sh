@@ -12,4 +12,9 @@ if [ ! -x .venv/bin/harness ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$sta
   .venv/bin/pip install -q -e ".[$extras]"
   touch "$stamp"
 fi
+# swebench 4.1.0's spec tables make the eval scripts of rows without an eval_script column; it
+# shares its package name with the pinned grader, so it lives apart (evaluation/swebench_legacy.py)
+if [ ! -d .venv/swebench-4.1.0/swebench-4.1.0.dist-info ]; then
+  .venv/bin/pip install -q --no-deps --target .venv/swebench-4.1.0 swebench==4.1.0
+fi
 .venv/bin/harness setup
