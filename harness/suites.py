@@ -10,6 +10,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.evaluation.grading import SPELLINGS
+
+# The official graders a suite may name (harness.evaluation.graders implements them).
+GRADER_NAMES = ("native", "swebench", "swebench-pro")
+
 TASKS_DIR = Path(os.environ.get("HARNESS_TASKS_DIR", Path(__file__).resolve().parents[1] / "tasks"))
 
 
@@ -39,7 +44,8 @@ class TestSpec:
         "--junitxml={report} {tests}"
     )
     parser: str = "pytest-junit"
-    selection: str = "patch-files"  # patch-files | django-modules | selected-test-files
+    # patch-files | django-modules | unittest-modules | selected-test-files
+    selection: str = "patch-files"
     # How the hidden tests go in: "test-patch" applies the row's test_patch; "before-repo-set-cmd"
     # runs the last line of SWE-bench Pro's before_repo_set_cmd (needs the image's history).
     test_setup: str = "test-patch"
@@ -52,6 +58,10 @@ class TestSpec:
     )
     timeout: int = 1800  # seconds for the whole test command
     env: tuple[tuple[str, str], ...] = ()
+    # How the official parser spells a test the structured report names in full (see
+    # harness.evaluation.grading.SPELLINGS): "exact", or "cut-at-space" for pytest ids read
+    # from printed lines split at whitespace.
+    spelling: str = "exact"
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,9 @@ class ImageSpec:
     template: str = ""  # prebuilt: a str.format template over image_fields()
     workdir: str = "/testbed"
     repos_dir: str = ""  # build: bundled source trees, relative to tasks/
-    env_packages: tuple[str, ...] = ()  # build: extra Debian packages in the per-repo layer
+    env_packages: tuple[str, ...] = ()  # build: extra Debian packages in every per-repo layer
+    # build: extra Debian packages for one repo's layer ({"owner/name": ["golang-go"]})
+    repo_packages: dict[str, tuple[str, ...]] = field(default_factory=dict)
     entrypoint_override: bool = True
 
 
@@ -74,6 +86,10 @@ class Suite:
     source: SourceSpec
     image: ImageSpec
     tests: TestSpec
+    # The official grader whose verdict is the headline one (harness.evaluation.graders):
+    # "native" (no official grader: the checked verdict is the verdict), "swebench", or
+    # "swebench-pro".
+    grader: str = "native"
     repo_tests: dict[str, TestSpec] = field(default_factory=dict)
     # Prompt templates by mode ("agent", "single-shot"), and per variant ("agent.k2.6"):
     # names of files in tasks/prompts/. A suite can carry its own.
@@ -102,6 +118,7 @@ def _build(cls: type, data: dict[str, Any], where: str, base: Any = None) -> Any
     if unknown:
         raise SuiteError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
     values = {k: tuple(map(tuple, v.items())) if k == "env" and isinstance(v, dict)
+              else {r: tuple(p) for r, p in v.items()} if k == "repo_packages"
               else tuple(v) if isinstance(v, list) else v for k, v in data.items()}
     return replace(base, **values) if base is not None else cls(**values)
 
@@ -122,11 +139,18 @@ def load_suite(name_or_path: str) -> Suite:
     for key in ("name", "version", "source", "image"):
         if key not in data:
             raise SuiteError(f"{path}: missing key {key!r}")
+    grader = data.get("grader", "native")
+    if grader not in GRADER_NAMES:
+        raise SuiteError(f"{path}: grader {grader!r} is not one of {list(GRADER_NAMES)}")
     tests = _build(TestSpec, data.get("tests", {}), f"{path} [tests]")
     repo_tests = {
         repo: _build(TestSpec, spec, f"{path} [repos.{repo!r}]", base=tests)
         for repo, spec in data.get("repos", {}).items()
     }
+    for where, spec in [("tests", tests), *((f"repos.{r!r}", s) for r, s in repo_tests.items())]:
+        if spec.spelling not in SPELLINGS:
+            raise SuiteError(f"{path} [{where}]: spelling {spec.spelling!r} is not one of "
+                             f"{sorted(SPELLINGS)}")
     return Suite(
         name=data["name"],
         version=str(data["version"]),
@@ -134,6 +158,7 @@ def load_suite(name_or_path: str) -> Suite:
         source=_build(SourceSpec, data["source"], f"{path} [source]"),
         image=_build(ImageSpec, data["image"], f"{path} [image]"),
         tests=tests,
+        grader=grader,
         repo_tests=repo_tests,
         prompts=dict(data.get("prompts", {})),
         path=path,

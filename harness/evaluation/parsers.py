@@ -207,22 +207,31 @@ def parse_django(log: str, report: str | None = None, workdir: str = "") -> Resu
     `test_name (module.Class) ... ok`; with a docstring the header line ends at `)` and the
     status follows its first line (`Docstring. ... ok`); output printed mid-test can push the
     status to a later line. Python 3.11+ spells the header `(module.Class.test_name)`: the
-    trailing test name is dropped so ids match SWE-bench's `test_name (module.Class)`.
+    test is recorded both so and without the trailing name (SWE-bench's older spelling). A
+    test whose status follows its docstring line is also recorded under that line, the name
+    SWE-bench's own parser gives it (two tests sharing the line: the worse status wins).
     """
     results: Results = {}
-    pending: str | None = None
+    pending: list[str] = []
     for line in _lines(log):
         header = _DJANGO_HEADER.match(line)
         if header:
             name, cls, rest = header.groups()
-            pending = f"{name} ({cls.removesuffix('.' + name)})"
+            # both spellings: `name (module.Class)` and 3.11's `name (module.Class.name)`
+            pending = list(dict.fromkeys([f"{name} ({cls.removesuffix('.' + name)})",
+                                          f"{name} ({cls})"]))
             line = rest
-        if pending is None:
+        if not pending:
             continue
         status = _django_status(line, status_alone=not header)
         if status is not None:
-            record(results, pending, status)
-            pending = None
+            for test_id in pending:
+                record(results, test_id, status)
+            tail = _DJANGO_TAIL.search(line)
+            docstring = line[:tail.start()].strip() if tail else ""
+            if not header and docstring:  # SWE-bench's parse_log_django names it so
+                record(results, docstring, status)
+            pending = []
     return results
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import shlex
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import docker
 
+from harness.evaluation.disputes import disputes
+from harness.evaluation.graders import OFFICIAL_DIR, OFFICIAL_OUT, GraderError, OfficialGrader
 from harness.evaluation.grading import EvalStatus, TestGroups, grade, group_tests
 from harness.evaluation.parsers import ParseError, parse_results
 from harness.evaluation.patches import patch_sha256, protected_paths, strip_binary, written_paths
-from harness.instances.images import ImageNameError
+from harness.instances.images import ImageNameError, image_name
 from harness.instances.model import Instance
 from harness.sandbox.container import Limits, SandboxError, run_to_completion
 from harness.sandbox.images import ImageBuilder, ImageBuildError, digest, eval_image
@@ -25,18 +27,30 @@ INPUTS_DIR = "/tmp"
 HARNESS_DIR = "/tmp/harness-eval"
 REPORT_PATH = f"{HARNESS_DIR}/out/report.xml"
 SETUP_SECONDS = 120  # deadline headroom beyond the test command's own timeout
-EVAL_VERSION = "1"  # bump when a change to grading invalidates cached verdicts
+EVAL_VERSION = "2"  # bump when a change to grading invalidates cached verdicts
 
 
 @dataclass
 class EvalResult:
-    """Everything known about one evaluation; serialised as the instance's report.json."""
+    """Everything known about one evaluation; serialised as the instance's report.json.
+
+    `status` is the headline verdict: the official grader's where the suite has one, else
+    the checked one. `checked_status` is ours, from a structured report of a run on a tree
+    with protected paths restored; `disputes` lists why the two disagree (empty: they agree).
+    `tests_status`/`missing_tests` belong to `status`, `checked_tests_status` to ours.
+    """
 
     instance_id: str
     model_name_or_path: str
     status: EvalStatus
     patch_sha256: str
     cache_key: str
+    grader: str = "native"
+    checked_status: EvalStatus | None = None
+    checked_tests_status: dict[str, Any] = field(default_factory=dict)
+    disputes: list[str] = field(default_factory=list)
+    checked_missing: list[str] = field(default_factory=list)
+    official: dict[str, Any] = field(default_factory=dict)  # error, apply method, evidence
     apply_method: str = ""
     binary_files_dropped: list[str] = field(default_factory=list)
     restored_paths: list[str] = field(default_factory=list)
@@ -47,31 +61,51 @@ class EvalResult:
     seconds: dict[str, float] = field(default_factory=dict)
     test_output: str = field(default="", repr=False)
     applied_patch: str = field(default="", repr=False)
+    official_output: str = field(default="", repr=False)
 
     @property
     def resolved(self) -> bool:
         return self.status is EvalStatus.RESOLVED
 
+    @property
+    def checked(self) -> EvalStatus:
+        return self.checked_status if self.checked_status is not None else self.status
+
+    @property
+    def checked_resolved(self) -> bool:
+        return self.checked is EvalStatus.RESOLVED
+
+    @property
+    def disputed(self) -> bool:
+        return bool(self.disputes)
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("test_output")
-        data.pop("applied_patch")
+        for name in ("test_output", "applied_patch", "official_output"):
+            data.pop(name)
         data["status"] = str(self.status)
         data["resolved"] = self.resolved
+        data["checked_status"] = str(self.checked)
+        data["checked_resolved"] = self.checked_resolved
+        data["disputed"] = self.disputed
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EvalResult:
         data = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         data["status"] = EvalStatus(data["status"])
+        if data.get("checked_status"):
+            data["checked_status"] = EvalStatus(data["checked_status"])
         return cls(**data)
 
 
-def cache_key(suite: Suite, instance: Instance, patch: str | None) -> str:
-    """A verdict is reused only when the instance row, the patch and the suite are unchanged."""
+def cache_key(suite: Suite, instance: Instance, patch: str | None, *, grader: str = "native",
+              image_id: str = "") -> str:
+    """A verdict is reused only when the instance row, the patch, the suite, the official
+    grader's release and the image (its id, for images not tagged by content) are unchanged."""
     row = json.dumps(dict(instance.raw), sort_keys=True, default=str)
     return digest(EVAL_VERSION, suite.name, suite.digest, instance.instance_id, row,
-                  patch_sha256(patch))
+                  patch_sha256(patch), grader, image_id)
 
 
 def select_tests(spec: TestSpec, instance: Instance) -> list[str]:
@@ -79,6 +113,8 @@ def select_tests(spec: TestSpec, instance: Instance) -> list[str]:
     if spec.selection == "selected-test-files":
         return list(instance.selected_test_files)
     files = written_paths(instance.test_patch)
+    if spec.selection == "unittest-modules":  # tests/test_x.py -> tests.test_x
+        return [f.removesuffix(".py").replace("/", ".") for f in files if f.endswith(".py")]
     if spec.selection == "django-modules":
         return [f.removeprefix("tests/").removesuffix(".py").replace("/", ".") for f in files
                 if f.endswith(".py")]
@@ -124,33 +160,68 @@ def _inputs(suite: Suite, spec: TestSpec, instance: Instance, patch: str,
 
 
 class Evaluator:
-    """Grades patches for one suite; safe to share between worker threads."""
+    """Grades patches for one suite; safe to share between worker threads. With an official
+    grader, each patch is graded twice, in two containers from the same image: the official
+    run (its verdict is the headline) and the checked run (ours)."""
 
     def __init__(self, suite: Suite, client: docker.DockerClient, images: ImageBuilder,
-                 run_id: str, limits: Limits | None = None) -> None:
+                 run_id: str, limits: Limits | None = None,
+                 official: OfficialGrader | None = None) -> None:
         self.suite, self.client, self.images = suite, client, images
         self.run_id, self.limits = run_id, limits or Limits()
+        self.official = official
+
+    @property
+    def grader(self) -> str:
+        return self.official.release if self.official else "native"
+
+    def key(self, instance: Instance, patch: str | None) -> str:
+        return cache_key(self.suite, instance, patch, grader=self.grader,
+                         image_id=self.image_id(instance))
+
+    def image_id(self, instance: Instance) -> str:
+        """The id of a prebuilt image (its tag says nothing of its content); "" for built
+        images, whose tags are hashes of their inputs."""
+        if self.suite.image.mode != "prebuilt":
+            return ""
+        try:
+            return self.client.images.get(image_name(self.suite, instance)).id
+        except (docker.errors.DockerException, ImageNameError):
+            return ""
 
     def evaluate(self, instance: Instance, patch: str | None, model_name: str,
                  *, run_empty: bool = False) -> EvalResult:
         """Grade `patch`. An empty patch is not run (status empty_patch) unless `run_empty`,
         which the no-op baseline uses to check that the hidden tests fail without a fix."""
         result = EvalResult(instance.instance_id, model_name, EvalStatus.UNRESOLVED,
-                            patch_sha256(patch), cache_key(self.suite, instance, patch))
+                            patch_sha256(patch), self.key(instance, patch), grader=self.grader)
         if not (patch or "").strip() and not run_empty:
             result.status = EvalStatus.EMPTY_PATCH
             return result
-        text, result.binary_files_dropped = strip_binary(patch or "")
-        spec = self.suite.tests_for(instance.repo)
-        protected = sorted(set(protected_paths(text, spec.protected))
-                           | set(written_paths(instance.test_patch)))
         started = time.monotonic()
+        spec = self.suite.tests_for(instance.repo)
         try:
-            image = eval_image(self.images, self.suite, instance)
+            image = eval_image(self.images, self.suite, instance,
+                               history=spec.test_setup == "before-repo-set-cmd")
+            official_image = image if self.official is None else eval_image(
+                self.images, self.suite, instance, history=self.official.needs_history)
         except (ImageBuildError, ImageNameError, docker.errors.DockerException) as exc:
             result.status, result.error = EvalStatus.BUILD_ERROR, str(exc)
             return result
         result.seconds["image"] = round(time.monotonic() - started, 3)
+        self._checked_run(result, image, instance, patch or "")
+        result.checked_status = result.status
+        result.checked_tests_status = result.tests_status
+        if self.official is not None and not result.status.is_infra:
+            self._official_run(result, official_image, instance, patch or "")
+        return result
+
+    def _checked_run(self, result: EvalResult, image: str, instance: Instance,
+                     patch: str) -> None:
+        text, result.binary_files_dropped = strip_binary(patch)
+        spec = self.suite.tests_for(instance.repo)
+        protected = sorted(set(protected_paths(text, spec.protected))
+                           | set(written_paths(instance.test_patch)))
         try:
             outcome = run_to_completion(
                 self.client, image, ["bash", f"{HARNESS_DIR}/eval.sh"],
@@ -161,11 +232,46 @@ class Evaluator:
             )
         except SandboxError as exc:
             result.status, result.error = EvalStatus.ENGINE_ERROR, str(exc)
-            return result
+            return
         result.seconds["container"] = round(outcome.seconds, 3)
         _interpret(result, outcome.exit_code, outcome.timed_out, outcome.files, spec, instance,
                    self.suite.image.workdir)
-        return result
+
+    def _official_run(self, result: EvalResult, image: str, instance: Instance,
+                      patch: str) -> None:
+        """Reproduce the official grader's run in a container of its own and make its
+        verdict the headline one; list the disputes with the checked verdict."""
+        assert self.official is not None
+        try:
+            plan = self.official.plan(instance, patch, self.suite.image.workdir)
+            outcome = run_to_completion(
+                self.client, image, plan.command, inputs=plan.inputs,
+                inputs_dir=OFFICIAL_DIR, collect_dir=OFFICIAL_OUT, timeout=plan.timeout,
+                run_id=self.run_id, instance_id=instance.instance_id,
+                limits=replace(self.limits, network=plan.network or self.limits.network),
+                streams=True,
+            )
+            verdict = self.official.grade(instance, patch, outcome)
+        except GraderError as exc:
+            result.status, result.error = EvalStatus.NO_TEST_REPORT, f"official grader: {exc}"
+            result.official = {"error": str(exc)}
+            return
+        except SandboxError as exc:
+            result.status, result.error = EvalStatus.ENGINE_ERROR, f"official run: {exc}"
+            return
+        result.seconds["official"] = round(outcome.seconds, 3)
+        result.official_output = verdict.log
+        result.official = {"error": verdict.error, "evidence": verdict.evidence,
+                           "apply_method": _text(outcome.files, "apply_method").strip()}
+        result.status, result.tests_status = verdict.status, verdict.tests_status
+        result.missing_tests = [n for n in (*instance.fail_to_pass, *instance.pass_to_pass)
+                                if n not in verdict.statuses] if verdict.statuses else []
+        if verdict.error and not result.error:
+            result.error = verdict.error
+        result.disputes = disputes(
+            verdict.status, result.checked, official_tests=verdict.tests_status,
+            checked_tests=result.checked_tests_status,
+            checked_missing=result.checked_missing, evidence=verdict.evidence)
 
 
 def _text(files: dict[str, bytes], name: str) -> str:
@@ -204,7 +310,8 @@ def _interpret(result: EvalResult, exit_code: int | None, timed_out: bool,
     except ParseError as exc:
         result.status, result.error = EvalStatus.NO_TEST_REPORT, str(exc)
         return
-    groups: TestGroups = group_tests(outcomes, instance.fail_to_pass, instance.pass_to_pass)
+    groups: TestGroups = group_tests(outcomes, instance.fail_to_pass, instance.pass_to_pass,
+                                     spec.spelling)
     result.tests_status = groups.as_dict()
-    result.missing_tests = list(groups.missing)
+    result.missing_tests = result.checked_missing = list(groups.missing)
     result.status = grade(groups)

@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.cli import exits_2_on
+from harness.evaluation.graders import (
+    GraderError,
+    add_grader_arguments,
+    grader_options,
+    official_grader,
+)
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.runner import EvalResult, Evaluator
 from harness.instances.errors import RowError, SourceUnavailable
@@ -58,6 +64,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cpus", type=float, default=1.0, help="CPUs per container")
     parser.add_argument("--memory", default="4g", help="memory per container (default 4g)")
     add_selection_arguments(parser)
+    add_grader_arguments(parser)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -85,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 _guard = exits_2_on(UsageError, SuiteError, SourceUnavailable, PredictionError, RowError,
-                   EngineUnavailable, ImageBuildError, ImageNameError)
+                   EngineUnavailable, ImageBuildError, ImageNameError, GraderError)
 
 
 def _select(args: argparse.Namespace) -> Selection:
@@ -163,12 +170,18 @@ def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob]
               "variants": list(dict.fromkeys(job.model_name for job in jobs)), "attempts": 1,
               "instance_ids": [i.instance_id for i in selection.instances]}
     _refuse_other_runs(results_dir)
+    official = official_grader(selection.suite.grader, grader_options(args))
+    if official is not None:
+        for instance_id, why in official.prepare(selection.instances).items():
+            print(f"warning: {instance_id}: no official verdict possible: {why}",
+                  file=sys.stderr)
+        config["grader"] = official.release
     client = connect()
     evaluator = Evaluator(selection.suite, client, ImageBuilder(client, base_from=args.base_from),
-                          run_id, Limits(cpus=args.cpus, memory=args.memory))
+                          run_id, Limits(cpus=args.cpus, memory=args.memory), official=official)
     run = EvalRun(evaluator, results_dir, workers=args.workers, progress=not args.no_progress)
     results = run.run(jobs)
-    extra = {"run_id": run_id, "suite": selection.suite.name,
+    extra = {"run_id": run_id, "suite": selection.suite.name, "grader": evaluator.grader,
              "suite_version": selection.suite.version, "suite_digest": selection.suite.digest,
              "skipped_bad_rows": selection.skipped_rows, "reused_verdicts": run.reused}
     reports = write_reports(results_dir, selection.instances, jobs, results, extra)
@@ -251,6 +264,9 @@ def validation_problems(results: list[EvalResult]) -> dict[str, list[str]]:
             if tests.get("PASS_TO_PASS", {}).get("failure"):
                 found.append(f"PASS_TO_PASS fail without a fix: "
                              f"{tests['PASS_TO_PASS']['failure']}")
+        if result.disputes:
+            found.append(f"{result.model_name_or_path}: official and checked verdicts disagree "
+                         f"({'; '.join(result.disputes[:4])})")
         if found:
             problems.setdefault(result.instance_id, []).extend(found)
     return problems

@@ -16,7 +16,7 @@ from typing import Any
 from tqdm import tqdm
 
 from harness.evaluation.grading import EvalStatus
-from harness.evaluation.runner import EvalResult, Evaluator, cache_key
+from harness.evaluation.runner import EvalResult, Evaluator
 from harness.evaluation.summary import summarize
 from harness.fsutil import dir_name, write_atomic
 from harness.instances.model import Instance
@@ -61,7 +61,7 @@ class EvalRun:
             result = EvalResult.from_json(json.loads(report.read_text()))
         except (ValueError, TypeError, KeyError):
             return None
-        key = cache_key(self.evaluator.suite, job.instance, job.patch)
+        key = self.evaluator.key(job.instance, job.patch)
         if result.cache_key != key or result.status.is_error:
             return None
         return result
@@ -83,6 +83,8 @@ class EvalRun:
         write_atomic(folder / "test_output.txt", result.test_output)
         if result.applied_patch:
             write_atomic(folder / "applied.diff", result.applied_patch)
+        if result.official_output:
+            write_atomic(folder / "official_output.txt", result.official_output)
         write_atomic(folder / "report.json", json.dumps(result.to_json(), indent=2) + "\n")
 
     def run(self, jobs: list[EvalJob], on_result: Callable[[EvalResult], None] | None = None,
@@ -147,6 +149,8 @@ def eval_record(run_id: str, job: EvalJob, result: EvalResult) -> dict[str, Any]
         "language": job.instance.language, "variant": job.model_name, "model": job.model_name,
         "attempt": 0, "mode": "predictions", "exit_status": "submitted",
         "eval_status": str(result.status), "resolved": result.resolved,
+        "checked_status": str(result.checked), "checked_resolved": result.checked_resolved,
+        "disputes": result.disputes, "grader": result.grader,
         "infra_error": (result.error or str(result.status)) if result.status.is_infra else None,
         "usage": UsageSum().usage_json(), "cost_usd": 0.0 if job.baseline else None,
         "price_table": None, "turns": 0,

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from harness.agent.loop import AgentLimits, ExitStatus
 from harness.agent.prompts import load_prompt
+from harness.evaluation.graders import GraderOptions, official_grader
 from harness.evaluation.runner import EvalResult, Evaluator
 from harness.fsutil import dir_name, write_atomic
 from harness.instances.model import Instance
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
     from harness.pipeline.executor import Executor
 
 BASELINES = ("gold", "empty")
-MAY_CHANGE = {"base_url"}
+MAY_CHANGE = {"base_url", "pro_scripts"}
 OnGenerated = Callable[[], None]
 EarlierUsage = Callable[[], UsageSum]
 
@@ -90,6 +91,10 @@ class RunConfig:
     single_shot: dict[str, Any] = field(default_factory=dict)
     max_infra_retries: int = 2
     profile: str | None = None
+    # The official grader (its release or commit) and, for SWE-bench Pro, the checkout of
+    # Scale's scripts it reads: the path may move between resumes, the grader may not.
+    grader: str = "native"
+    pro_scripts: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -265,8 +270,11 @@ class AttemptContext:
         limits = Limits(cpus=spec.cpus, memory=spec.memory)
         sandbox = SandboxContext(self.suite, self.images, self.docker, self.config.run_id, limits)
         self.generators = build_generators(spec, sandbox)
+        pro_scripts = self.config.pro_scripts
+        official = official_grader(self.suite.grader, GraderOptions(
+            pro_scripts=Path(pro_scripts) if pro_scripts else None))
         self.evaluator = Evaluator(self.suite, self.docker, self.images, self.config.run_id,
-                                   limits)
+                                   limits, official=official)
         self.budget = spec.services.budget()
 
     def run(self, unit: Unit, on_generated: OnGenerated | None = None,
@@ -309,6 +317,8 @@ class AttemptContext:
                                          run_empty=generation.run_empty)
         write_atomic(folder / "patch.diff", generation.patch)
         write_atomic(folder / "test_output.txt", result.test_output)
+        if result.official_output:
+            write_atomic(folder / "official_output.txt", result.official_output)
         write_atomic(folder / "report.json", json.dumps(result.to_json(), indent=2) + "\n")
         return result
 
@@ -330,6 +340,10 @@ class AttemptContext:
             "exit_status": str(generation.exit_status),
             "eval_status": str(result.status) if result else None,
             "resolved": bool(result and result.resolved),
+            "checked_status": str(result.checked) if result else None,
+            "checked_resolved": bool(result and result.checked_resolved),
+            "disputes": result.disputes if result else [],
+            "grader": self.evaluator.grader,
             "infra_error": infra,
             "usage": usage["usage"], "cost_usd": usage["cost_usd"],
             "price_table": usage["price_table"],

@@ -12,6 +12,11 @@ from pathlib import Path
 
 from harness.agent.loop import AgentLimits
 from harness.agent.prompts import PromptError
+from harness.evaluation.graders import (
+    add_grader_arguments,
+    grader_options,
+    official_grader,
+)
 from harness.instances.select import add_selection_arguments
 from harness.models import Budget, FatalModelError, ModelConfigError, get_variant
 from harness.pipeline.commands import RESULTS_DIR, UsageError, _guard, _run_id, _select
@@ -73,6 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="with --executor ray: the cluster to use (auto: $RAY_ADDRESS or the "
                      "cluster started on this machine; HOST:6379; ray://HOST:10001)")
     add_selection_arguments(run)
+    add_grader_arguments(run)
     run.set_defaults(func=cmd_run)
 
 
@@ -107,6 +113,7 @@ def _definitions(names: list[str]) -> dict[str, dict]:
 
 def _config(args: argparse.Namespace, selection, run_id: str, names: list[str]) -> RunConfig:
     agent_limits = AgentLimits(turns=args.max_turns, wall_seconds=args.time_limit)
+    official = official_grader(selection.suite.grader, grader_options(args))
     return RunConfig(
         run_id=run_id, suite=selection.suite.name, suite_digest=selection.suite.digest,
         mode=args.mode, variants=names, variant_definitions=_definitions(names),
@@ -116,6 +123,8 @@ def _config(args: argparse.Namespace, selection, run_id: str, names: list[str]) 
         max_instance_cost_usd=(float(args.max_instance_cost)
                                if args.max_instance_cost is not None else None),
         base_url=args.base_url, max_infra_retries=args.max_infra_retries, profile=args.profile,
+        grader=official.release if official else "native",
+        pro_scripts=str(args.pro_scripts.resolve()) if args.pro_scripts else None,
         single_shot={"top_k": args.top_k, "oracle_files": args.oracle_files}
         if args.mode == "single-shot" else {},
     )

@@ -41,6 +41,10 @@ class RunOutcome:
     timed_out: bool
     seconds: float
     files: dict[str, bytes] = field(default_factory=dict)
+    # With streams=True: what the command printed, as the engine captured it outside the
+    # container (code in the container can add to these streams, never rewrite them).
+    stdout: bytes = b""
+    stderr: bytes = b""
 
 
 class SandboxError(RuntimeError):
@@ -76,6 +80,7 @@ def run_to_completion(
     run_id: str,
     instance_id: str,
     limits: Limits = Limits(),
+    streams: bool = False,
 ) -> RunOutcome:
     """Create a container, put `inputs` under `inputs_dir`, run `command` as its main process
     with a deadline, collect `collect_dir`, and remove the container in every case.
@@ -107,10 +112,15 @@ def run_to_completion(
         container.start()
         exit_code, timed_out = _wait(container, timeout)
         seconds = time.monotonic() - started
-        files = _from_stdout(container.logs(stdout=True, stderr=False), mark)
+        logs = container.logs(stdout=True, stderr=False)
+        files = _from_stdout(logs, mark)
         if files is None:  # killed before it could report: read what it left on disk
             files = _collect(container, collect_dir)
-        return RunOutcome(exit_code, timed_out, seconds, files)
+        outcome = RunOutcome(exit_code, timed_out, seconds, files)
+        if streams:
+            outcome.stdout = _before_report(logs, mark)
+            outcome.stderr = container.logs(stdout=False, stderr=True)
+        return outcome
     except docker.errors.DockerException as exc:
         raise SandboxError(f"docker engine error for {instance_id}: {exc}") from exc
     finally:
@@ -126,6 +136,14 @@ def _from_stdout(logs: bytes, mark: str) -> dict[str, bytes] | None:
     if not payload:
         return {}
     return _untar(base64.b64decode(payload))
+
+
+def _before_report(logs: bytes, mark: str) -> bytes:
+    """What the command printed: everything before the wrapper's last report (a copy of the
+    mark printed earlier by the command itself stays in its output)."""
+    sep = f"\n{mark}\n".encode()
+    parts = logs.split(sep)
+    return sep.join(parts[:-2]) if len(parts) >= 3 else logs
 
 
 def _wait(container, timeout: float) -> tuple[int | None, bool]:

@@ -95,26 +95,21 @@ class ImageBuilder:
         return layer.tag
 
     def instance_layer(self, suite: Suite, instance: Instance) -> Layer:
+        """The image an agent works in: the history layer with every ref but base_commit
+        stripped (docker/strip-history.sh)."""
         if suite.image.mode == "prebuilt":
             parent = image_name(suite, instance)
-            parent_id = self._present_or_pull(parent)
-            source_inputs: tuple[str, ...] = (parent, parent_id)
-            repo_dir = None
+            source_inputs: tuple[str, ...] = (parent, self._present_or_pull(parent))
         else:
-            parent = self.ensure(self.env_layer(suite, instance.repo))
-            repo_dir = self._repo_source(suite, instance.repo)
-            source_inputs = (parent, tree_digest(repo_dir), instance.patch, instance.test_patch)
+            parent = self.ensure(self.history_layer(suite, instance))
+            source_inputs = (parent,)
         workdir = suite.image.workdir
         strip = STRIP_SCRIPT.read_text()
 
         def write(ctx: Path) -> str:
             shutil.copy(STRIP_SCRIPT, ctx / "strip-history.sh")
-            copy = ""
-            if repo_dir is not None:
-                _build_repo_with_future(repo_dir, ctx / "repo", instance)
-                copy = f"COPY repo {workdir}\n"
             return (
-                f"FROM {parent}\n{copy}"
+                f"FROM {parent}\n"
                 "COPY strip-history.sh /tmp/strip-history.sh\n"
                 f"RUN bash /tmp/strip-history.sh {workdir} {instance.base_commit} "
                 "&& rm /tmp/strip-history.sh\n"
@@ -125,9 +120,28 @@ class ImageBuilder:
         inputs = (*source_inputs, strip, workdir, instance.base_commit)
         return Layer(name, inputs, write)
 
+    def history_layer(self, suite: Suite, instance: Instance) -> Layer:
+        """A built suite's repo at base_commit with the future a real image carries (the fix
+        commit on a branch and a tag, a remote): graders that check files out of the history
+        (SWE-bench Pro's before_repo_set_cmd) run here. A repo with a package-lock.json gets
+        its node_modules installed on the host (`npm ci`), so the image needs no network."""
+        parent = self.ensure(self.env_layer(suite, instance.repo))
+        repo_dir = self._repo_source(suite, instance.repo)
+        workdir = suite.image.workdir
+
+        def write(ctx: Path) -> str:
+            _build_repo_with_future(repo_dir, ctx / "repo", instance)
+            if (repo_dir / "package-lock.json").is_file():
+                _npm_install(ctx / "repo")
+            return f"FROM {parent}\nCOPY repo {workdir}\nWORKDIR {workdir}\n"
+
+        name = "harness-hist." + _docker_safe(f"{suite.name}.{instance.instance_id}")
+        inputs = (parent, tree_digest(repo_dir), instance.patch, instance.test_patch, workdir)
+        return Layer(name, inputs, write)
+
     def env_layer(self, suite: Suite, repo: str) -> Layer:
         base = self.ensure(self.base_layer())
-        packages = " ".join(suite.image.env_packages)
+        packages = " ".join((*suite.image.env_packages, *suite.image.repo_packages.get(repo, ())))
         install = (
             f"RUN apt-get update -qq && apt-get install -y -qq {packages} "
             "&& rm -rf /var/lib/apt/lists/*\n" if packages else ""
@@ -198,7 +212,9 @@ class ImageBuilder:
             try:
                 self.client.images.build(
                     path=str(ctx), tag=tag, rm=True, forcerm=True, pull=False,
-                    network_mode=None if layer.network else "none",
+                    # host: this engine may have no default bridge; builds that need a
+                    # network (apt) reach the mirror the host reaches
+                    network_mode="host" if layer.network else "none",
                     labels={"harness.layer": layer.name},
                 )
             except docker.errors.BuildError as exc:
@@ -258,6 +274,15 @@ def _build_repo_with_future(source: Path, dest: Path, instance: Instance) -> Non
     git(dest, "remote", "add", "origin", f"https://example.invalid/{instance.repo}.git")
 
 
+def _npm_install(repo: Path) -> None:
+    """node_modules from the repo's lockfile, installed on the host (the registry is reached
+    from here, never from a container); they stay untracked, as in a real image."""
+    proc = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+                          cwd=repo, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ImageBuildError(f"npm ci in {repo.name} failed:\n{proc.stderr[-2000:]}")
+
+
 def tar_bytes(files: dict[str, bytes], gzip: bool = False) -> bytes:
     """A tar archive of `files` (name -> content)."""
     buf = io.BytesIO()
@@ -270,12 +295,17 @@ def tar_bytes(files: dict[str, bytes], gzip: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def eval_image(builder: ImageBuilder, suite: Suite, instance: Instance) -> str:
-    """The image a patch is graded in. Grading never shows the repo to an agent, so a prebuilt
-    image is used as it is, history included (SWE-bench Pro's test setup checks files out of
-    it); a locally built suite uses its instance image."""
+def eval_image(builder: ImageBuilder, suite: Suite, instance: Instance,
+               history: bool = False) -> str:
+    """The image a patch is graded in. A prebuilt image is used as it is, history included
+    (SWE-bench Pro's test setup checks files out of it). A built suite grades in its stripped
+    instance image, or with `history` (a test setup that checks files out of the fix commit)
+    in the history layer: code under test could read the fix from there, so only what needs
+    it gets it."""
     if suite.image.mode == "prebuilt":
         name = image_name(suite, instance)
         builder._present_or_pull(name)
         return name
+    if history:
+        return builder.ensure(builder.history_layer(suite, instance))
     return builder.instance_image(suite, instance)
