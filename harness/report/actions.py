@@ -39,7 +39,7 @@ def _print_paths(paths: dict[str, Path]) -> None:
 
 @_guard
 def cmd_report(args: argparse.Namespace) -> int:
-    report = build_report([load_run(args.run_dirs[0])])
+    report = build_report([load_run(args.run_dirs[0])], verdict=args.verdict)
     paths = write_report_files(report, _out_dir(args), table_limit=args.table_limit)
     _print_summary(report)
     _print_paths(paths)
@@ -86,7 +86,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
     t = _thresholds(args)
     out = _out_dir(args)
     try:
-        report = build_report([load_run(args.run_dirs[0])])
+        report = build_report([load_run(args.run_dirs[0])], verdict=args.verdict)
         baseline = load_baseline(Path(args.baseline))
     except (RunInputError, ProfileError) as exc:
         if out.parent.is_dir():  # leave a gate.md / junit file saying why, for CI summaries

@@ -41,7 +41,10 @@ def _place(run: RunData) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, present
 
 
-def attempt_frame(run: RunData) -> pd.DataFrame:
+VERDICTS = ("official", "checked")  # which verdict `resolved` means in a report or gate
+
+
+def attempt_frame(run: RunData, verdict: str = "official") -> pd.DataFrame:
     """One row per selected (variant, instance, attempt), whether a record exists or not,
     with `outcome` (see `classify`) and `priced`."""
     n, k, nv = len(run.instance_ids), run.attempts, len(run.variants)
@@ -53,7 +56,7 @@ def attempt_frame(run: RunData) -> pd.DataFrame:
     for column in ("repo", "language"):
         frame[column] = pd.Categorical(_instance_meta(run, column)[instance_codes])
     frame["run_id"] = run.run_id
-    frame = classify(frame, present)
+    frame = classify(frame, present, verdict)
     frame["priced"] = frame["cost_usd"].notna()
     return frame
 
@@ -72,14 +75,26 @@ def _infra_reason(frame: pd.DataFrame) -> pd.Series:
     return reason
 
 
-def classify(frame: pd.DataFrame, present: np.ndarray) -> pd.DataFrame:
-    """Add `outcome` (resolved / unresolved / infra_error / unsubmitted) and `infra_reason`.
-    An attempt with no record is unsubmitted; one with an infrastructure fault is infra_error
-    whatever else it says; otherwise resolved follows the record's `resolved` flag."""
+def classify(frame: pd.DataFrame, present: np.ndarray, verdict: str = "official",
+             ) -> pd.DataFrame:
+    """Add `outcome` (resolved / unresolved / infra_error / unsubmitted), `infra_reason`,
+    `checked` (the checked verdict resolved it) and `disputed`. An attempt with no record is
+    unsubmitted; one with an infrastructure fault is infra_error whatever else it says;
+    otherwise resolved follows the record's `resolved` flag (the official verdict), or with
+    verdict="checked" its `checked_resolved` flag. Records without a checked verdict (a
+    native suite, an older record) have the one verdict for both."""
     reason = _infra_reason(frame)
     infra = present & reason.notna().to_numpy()
     flag = frame["resolved"]
-    resolved = (flag.eq(True) | (flag.isna() & frame["eval_status"].eq("resolved"))).to_numpy()
+    official = (flag.eq(True) | (flag.isna() & frame["eval_status"].eq("resolved"))).to_numpy()
+    checked_flag = frame.get("checked_resolved", pd.Series(None, index=frame.index))
+    checked = np.where(checked_flag.isna(), official, checked_flag.eq(True))
+    frame["checked"] = present & ~infra & checked
+    disputes = frame.get("disputes", pd.Series(None, index=frame.index))
+    frame["disputed"] = present & disputes.map(
+        lambda d: hasattr(d, "__len__") and not isinstance(d, str) and len(d) > 0
+    ).to_numpy(bool)
+    resolved = checked if verdict == "checked" else official
     frame["infra_reason"] = reason.where(infra, None)
     outcome = np.select([~present, infra, resolved], ["unsubmitted", "infra_error", "resolved"],
                         default="unresolved")
@@ -102,6 +117,7 @@ def instance_table(frame: pd.DataFrame) -> pd.DataFrame:
         repo=("repo", "first"), language=("language", "first"), attempts=("attempt", "size"),
         finished=("finished", "sum"), resolved=("is_resolved", "sum"), infra=("infra", "sum"),
         unsubmitted=("unsubmitted", "sum"), unpriced=("unpriced", "sum"),
+        checked=("checked", "sum"), disputed=("disputed", "sum"),
         cost_sum=("cost_usd", "sum"))
     table["valid"] = table["attempts"] - table["infra"] - table["unsubmitted"]
     table["rate"] = table["resolved"] / table["attempts"]
@@ -147,6 +163,9 @@ def _counts(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     counts["finished"] = counts["attempts"] - counts["unsubmitted"]
     counts["evaluated"] = counts["finished"] - counts["infra_errors"]
     counts["pass_at_1"] = counts["resolved"] / counts["attempts"]
+    extra = frame.groupby([frame[c] for c in by], observed=True)[["checked", "disputed"]].sum()
+    counts = counts.join(extra.astype("int64")).fillna({"checked": 0, "disputed": 0})
+    counts["checked_pass_at_1"] = counts["checked"] / counts["attempts"]
     with np.errstate(invalid="ignore", divide="ignore"):
         counts["pass_excl_infra"] = counts["resolved"] / counts["evaluated"].replace(0, np.nan)
     return counts
@@ -218,6 +237,13 @@ def excluded_attempts(frame: pd.DataFrame) -> pd.DataFrame:
     columns = ["variant", "instance_id", "attempt", "outcome", "infra_reason", "exit_status",
                "eval_status"]
     return frame.loc[mask, columns].reset_index(drop=True)
+
+
+def disputed_attempts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Attempts where the official and the checked verdicts disagree, with the reasons."""
+    columns = ["variant", "instance_id", "attempt", "eval_status", "checked_status", "disputes"]
+    present = [c for c in columns if c in frame.columns]
+    return frame.loc[frame["disputed"], present].reset_index(drop=True)
 
 
 def rerun_attempts(frame: pd.DataFrame) -> pd.DataFrame:

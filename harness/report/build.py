@@ -30,6 +30,8 @@ class Report:
     eval_statuses: pd.DataFrame
     excluded: pd.DataFrame
     reruns: pd.DataFrame
+    disputed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    verdict: str = "official"  # which verdict `resolved` and pass@1 count
     pairs: list[Paired] = field(default_factory=list)
     reproduction: pd.DataFrame | None = None
     profile: Profile | None = None
@@ -40,10 +42,10 @@ class Report:
         return [str(v) for v in self.summary["variant"]]
 
 
-def _labelled_frame(runs: Sequence[RunData]) -> pd.DataFrame:
+def _labelled_frame(runs: Sequence[RunData], verdict: str) -> pd.DataFrame:
     """All runs' attempts; with several runs sharing a variant name, labels become
     `run_id/variant`. `source_variant` keeps the name used on disk."""
-    frames = [aggregate.attempt_frame(run) for run in runs]
+    frames = [aggregate.attempt_frame(run, verdict) for run in runs]
     names = [v for run in runs for v in run.variants]
     qualify = len(names) != len(set(names))
     for frame in frames:
@@ -121,15 +123,16 @@ def _unknown_usage(summary: pd.DataFrame) -> list[str]:
 
 
 def build_report(runs: Sequence[RunData], *, pair: Sequence[str] | None = None,
-                 title: str | None = None) -> Report:
+                 title: str | None = None, verdict: str = "official") -> Report:
     """Aggregate one or more runs (several runs: variants side by side, paired on shared
-    instances)."""
+    instances). `verdict` says which verdict counts as resolved: the official grader's (the
+    headline) or our checked one; both rates and the disputed count are shown either way."""
     warnings = [w for run in runs for w in run.warnings]
     digests = {run.suite_digest for run in runs}
     if len(digests) > 1:
         warnings.append("runs come from different suite files (digests "
                         f"{sorted(map(str, digests))})")
-    frame = _labelled_frame(runs)
+    frame = _labelled_frame(runs, verdict)
     inst = aggregate.instance_table(frame)
     summary = aggregate.summarize(frame, inst=inst)
     variants = [str(v) for v in summary["variant"]]
@@ -145,6 +148,7 @@ def build_report(runs: Sequence[RunData], *, pair: Sequence[str] | None = None,
         eval_statuses=aggregate.status_counts(frame, "eval_status"),
         excluded=aggregate.excluded_attempts(frame),
         reruns=aggregate.rerun_attempts(frame),
+        disputed=aggregate.disputed_attempts(frame), verdict=verdict,
         pairs=_pairs(inst, variants, pair), profile=profile,
         reproduction=reproduction_table(summary, profile) if profile else None,
         warnings=warnings,

@@ -28,10 +28,17 @@ def _table_limit(parser: argparse.ArgumentParser) -> None:
                              f"{DEFAULT_TABLE_LIMIT}; 0 = all)")
 
 
+def _verdict(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--verdict", choices=("official", "checked"), default="official",
+                        help="which verdict counts as resolved: the suite's official grader's "
+                             "(default, the published number) or our checked one")
+
+
 def _register_gate(subparsers: argparse._SubParsersAction) -> None:
     gate = subparsers.add_parser("gate", help="compare a run with a baseline; exit 0 within "
                                  "bounds, 1 on a regression, 2 on unusable input")
     gate.add_argument("run_dirs", nargs=1, metavar="RUN_DIR")
+    _verdict(gate)
     gate.add_argument("--baseline", required=True, metavar="FILE",
                       help="baseline JSON from `harness baseline save`")
     gate.add_argument("--max-pass-drop", type=float, metavar="PP",
@@ -53,6 +60,7 @@ def _register_gate(subparsers: argparse._SubParsersAction) -> None:
 def register(subparsers: argparse._SubParsersAction) -> None:
     report = subparsers.add_parser("report", help="per-variant table and report files")
     report.add_argument("run_dirs", nargs=1, metavar="RUN_DIR")
+    _verdict(report)
     report.add_argument("--out", metavar="DIR", help="default RUN_DIR/report")
     _table_limit(report)
     report.set_defaults(func=_lazy("cmd_report"))

@@ -76,6 +76,8 @@ SUMMARY_COLUMNS: list[Column] = [
     ("pass@1", lambda r: pct(r["pass_at_1"])),
     ("95% CI", lambda r: interval(r["ci_low"], r["ci_high"])),
     ("resolved", lambda r: f"{count(r['resolved'])}/{count(r['attempts'])}"),
+    ("checked pass@1", lambda r: pct(r["checked_pass_at_1"])),
+    ("disputed", lambda r: count(r["disputed"])),
     ("infra err.", lambda r: count(r["infra_errors"])),
     ("unsubmitted", lambda r: count(r["unsubmitted"])),
     ("pass@1 excl. infra", lambda r: pct(r["pass_excl_infra"])),
@@ -89,8 +91,8 @@ SUMMARY_COLUMNS: list[Column] = [
     ("turns (mean)", lambda r: number(r["turns_mean"])),
     ("wall s (mean)", lambda r: number(r["seconds_mean"])),
 ]
-COMPACT = ("variant", "instances", "K", "pass@1", "95% CI", "infra err.", "unsubmitted",
-           "cost/instance")
+COMPACT = ("variant", "instances", "K", "pass@1", "95% CI", "checked pass@1", "disputed",
+           "infra err.", "unsubmitted", "cost/instance")
 GROUP_COLUMNS = ("instances", "K", "pass@1", "95% CI", "infra err.", "unsubmitted",
                  "pass@1 excl. infra", "cost/instance")
 
@@ -177,6 +179,20 @@ def rerun_rows(reruns: pd.DataFrame, limit: int) -> tuple[list[str], list[list[s
             for r in reruns.head(limit).itertuples()]
     return ["variant", "instance", "attempt", "infra retries", "node re-runs", "last node",
             "outcome"], rows
+
+
+DISPUTED_NOTE = ("The official verdict is the suite's own grader's on the same patch (it reads "
+                 "printed logs); the checked verdict is ours, from a structured report of a "
+                 "run with protected paths restored. Where they disagree the reasons are "
+                 "listed; a patch that fakes its results shows up here.")
+
+
+def disputed_rows(disputed: pd.DataFrame, limit: int) -> tuple[list[str], list[list[str]]]:
+    """Attempts whose official and checked verdicts disagree, the first `limit` of them."""
+    rows = [[str(r.variant), str(r.instance_id), str(r.attempt), str(r.eval_status),
+             str(r.checked_status), "; ".join(list(r.disputes)[1:4]) or "–"]
+            for r in disputed.head(limit).itertuples()]
+    return ["variant", "instance", "attempt", "official", "checked", "why"], rows
 
 
 def pass_at_k_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:

@@ -72,6 +72,9 @@ def _optional_sections(report: Report) -> list[str]:
     if not report.pass_at_k.empty:
         lines += ["## pass@k (unbiased estimator)", "",
                   md_table(*fmt.pass_at_k_rows(report.pass_at_k)), ""]
+    if not report.disputed.empty:
+        lines += ["## Disputed attempts", "", fmt.DISPUTED_NOTE, "",
+                  md_table(*fmt.disputed_rows(report.disputed, MAX_LISTED)), ""]
     if not report.reruns.empty:
         lines += ["## Attempts run more than once", "", fmt.RERUNS_NOTE, "",
                   md_table(*fmt.rerun_rows(report.reruns, MAX_LISTED)), ""]
@@ -84,7 +87,10 @@ def render_report(report: Report) -> str:
              md_table(*fmt.summary_table(report.summary)), "",
              "The denominator is every selected instance x attempts; infra errors and "
              "unsubmitted attempts count as not resolved in pass@1 and are listed below; "
-             "*pass@1 excl. infra* leaves them out. See *How each number is computed*.", ""]
+             "*pass@1 excl. infra* leaves them out. "
+             f"pass@1 counts the {report.verdict} verdict; *checked pass@1* is ours and "
+             "*disputed* counts attempts where the official and checked verdicts disagree. "
+             "See *How each number is computed*.", ""]
     lines += _optional_sections(report)
     lines += ["## Per repo", "", md_table(*fmt.group_table(report.by_repo, "repo")), "",
               "## Per language", "", md_table(*fmt.group_table(report.by_language, "language")),

@@ -54,6 +54,8 @@ SCHEMA = pa.schema([
     ("schema", _INT), ("run_id", _STR), ("instance_id", _STR), ("repo", _STR), ("language", _STR),
     ("variant", _STR), ("model", _STR), ("attempt", _INT), ("mode", _STR),
     ("exit_status", _STR), ("eval_status", _STR), ("resolved", _BOOL), ("infra_error", _STR),
+    ("checked_status", _STR), ("checked_resolved", _BOOL), ("disputes", pa.list_(_STR)),
+    ("grader", _STR),
     ("usage", pa.struct([(name, _NUM) for name in USAGE_FIELDS])), ("cost_usd", _NUM),
     ("price_table", _STR), ("turns", _NUM),
     ("seconds", pa.struct([(name, _NUM) for name in SECONDS_FIELDS])),
