@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from harness.instances.errors import RowError
 from harness.instances.model import Instance, RowOrigin
+from harness.instances.pro_image import official_image_tag
 
 Kind = Literal["text", "list", "double_encoded_text"]
 
@@ -166,4 +167,10 @@ def normalize_row(row: Mapping[str, Any], origin: RowOrigin, schema: str) -> Ins
         raise RowError(origin.source, origin.row, "instance_id", "empty instance_id")
     if "language" in values and not values["language"]:
         del values["language"]  # keep the model's default rather than an empty language
+    if schema == "swebench_pro" and not values.get("image_tag"):
+        # helper_code/image_uri.py's rule, as the official grader derives it
+        try:
+            values["image_tag"] = official_image_tag(values["instance_id"], values["repo"])
+        except ValueError as exc:
+            raise RowError(origin.source, origin.row, "repo", str(exc)) from None
     return Instance(**values, raw=dict(row), origin=origin)

@@ -142,3 +142,16 @@ def test_bad_values_name_source_row_and_field(
 def test_pro_schema_requires_lower_case_lists() -> None:
     with pytest.raises(RowError, match="field 'fail_to_pass': missing required field"):
         normalize_row(swebench_row(), ORIGIN, "swebench_pro")
+
+
+def test_a_pro_row_without_dockerhub_tag_gets_the_official_tag() -> None:
+    row = {"instance_id": "instance_NodeBB__NodeBB-04998908ba6721d64eba79ae3b65a351dcfbc5b5-vnan",
+           "repo": "NodeBB/NodeBB", "base_commit": "abc", "patch": "", "test_patch": "",
+           "problem_statement": "x", "fail_to_pass": "[]", "pass_to_pass": "[]"}
+    instance = normalize_row(row, RowOrigin("rows.jsonl", 0), "swebench_pro")
+    assert instance.image_tag == (
+        "nodebb.nodebb-NodeBB__NodeBB-04998908ba6721d64eba79ae3b65a351dcfbc5b5")
+    assert "dockerhub_tag" not in instance.raw  # the row itself is kept as read
+    tagged = normalize_row({**row, "dockerhub_tag": "own-tag"}, RowOrigin("rows.jsonl", 1),
+                           "swebench_pro")
+    assert tagged.image_tag == "own-tag"
