@@ -90,6 +90,9 @@ class Suite:
     # "native" (no official grader: the checked verdict is the verdict), "swebench", or
     # "swebench-pro".
     grader: str = "native"
+    # A scripts folder the grader reads by default (swebench-pro: a SWE-bench_Pro-os layout),
+    # relative to the suite file; --pro-scripts overrides it.
+    grader_scripts: str = ""
     repo_tests: dict[str, TestSpec] = field(default_factory=dict)
     # Prompt templates by mode ("agent", "single-shot"), and per variant ("agent.k2.6"):
     # names of files in tasks/prompts/. A suite can carry its own.
@@ -159,6 +162,7 @@ def load_suite(name_or_path: str) -> Suite:
         image=_build(ImageSpec, data["image"], f"{path} [image]"),
         tests=tests,
         grader=grader,
+        grader_scripts=str(data.get("grader_scripts", "")),
         repo_tests=repo_tests,
         prompts=dict(data.get("prompts", {})),
         path=path,

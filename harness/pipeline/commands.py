@@ -170,7 +170,7 @@ def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob]
               "variants": list(dict.fromkeys(job.model_name for job in jobs)), "attempts": 1,
               "instance_ids": [i.instance_id for i in selection.instances]}
     _refuse_other_runs(results_dir)
-    official = official_grader(selection.suite.grader, grader_options(args))
+    official = official_grader(selection.suite, grader_options(args))
     if official is not None:
         for instance_id, why in official.prepare(selection.instances).items():
             print(f"warning: {instance_id}: no official verdict possible: {why}",

@@ -271,7 +271,7 @@ class AttemptContext:
         sandbox = SandboxContext(self.suite, self.images, self.docker, self.config.run_id, limits)
         self.generators = build_generators(spec, sandbox)
         pro_scripts = self.config.pro_scripts
-        official = official_grader(self.suite.grader, GraderOptions(
+        official = official_grader(self.suite, GraderOptions(
             pro_scripts=Path(pro_scripts) if pro_scripts else None))
         self.evaluator = Evaluator(self.suite, self.docker, self.images, self.config.run_id,
                                    limits, official=official)

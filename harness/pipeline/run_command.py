@@ -113,7 +113,7 @@ def _definitions(names: list[str]) -> dict[str, dict]:
 
 def _config(args: argparse.Namespace, selection, run_id: str, names: list[str]) -> RunConfig:
     agent_limits = AgentLimits(turns=args.max_turns, wall_seconds=args.time_limit)
-    official = official_grader(selection.suite.grader, grader_options(args))
+    official = official_grader(selection.suite, grader_options(args))
     return RunConfig(
         run_id=run_id, suite=selection.suite.name, suite_digest=selection.suite.digest,
         mode=args.mode, variants=names, variant_definitions=_definitions(names),

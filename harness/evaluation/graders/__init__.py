@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from harness.evaluation.grading import EvalStatus
 from harness.instances.model import Instance
 from harness.sandbox.container import RunOutcome
+from harness.suites import Suite
 
 OFFICIAL_DIR = "/tmp/harness-official"  # inputs and outputs of the official run
 OFFICIAL_OUT = f"{OFFICIAL_DIR}/out"
@@ -100,22 +101,24 @@ def grader_options(args: argparse.Namespace) -> GraderOptions:
     return GraderOptions(pro_scripts=getattr(args, "pro_scripts", None))
 
 
-def official_grader(suite_grader: str, options: GraderOptions) -> OfficialGrader | None:
+def official_grader(suite: Suite, options: GraderOptions) -> OfficialGrader | None:
     """The grader a suite names; None for `native` suites (no official grader)."""
-    if suite_grader == "native":
+    if suite.grader == "native":
         return None
-    if suite_grader == "swebench":
+    if suite.grader == "swebench":
         from harness.evaluation.graders.swebench import SwebenchGrader
         return SwebenchGrader()
-    if suite_grader == "swebench-pro":
+    if suite.grader == "swebench-pro":
         from harness.evaluation.graders.swebench_pro import ProGrader
-        if options.pro_scripts is None:
+        scripts = options.pro_scripts or (suite.resolve_path(suite.grader_scripts)
+                                          if suite.grader_scripts else None)
+        if scripts is None:
             raise GraderError(
                 "the swebench-pro grader needs Scale's per-instance scripts: pass "
                 "--pro-scripts DIR, a local checkout of scaleapi/SWE-bench_Pro-os "
                 "(see README, 'Reproducing published numbers')")
-        return ProGrader(options.pro_scripts)
-    raise GraderError(f"unknown grader {suite_grader!r}")
+        return ProGrader(scripts)
+    raise GraderError(f"unknown grader {suite.grader!r}")
 
 
 __all__ = ["OFFICIAL_DIR", "OFFICIAL_OUT", "GraderError", "GraderOptions", "OfficialGrader",

@@ -1,0 +1,3 @@
+module github.com/starter/gorepo
+
+go 1.19
