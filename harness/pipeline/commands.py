@@ -206,10 +206,15 @@ def _refuse_other_runs(results_dir: Path) -> None:
 
 def _print_report(model: str, report: dict) -> None:
     errors = f" {report['errors_by_status']}" if report["errors_by_status"] else ""
-    print(f"{model}: {report['resolved_instances']}/{report['total_instances']} resolved "
+    total = report["total_instances"]
+    second = (f"; checked {report['checked_resolved_instances']}/{total}, "
+              f"{report['disputed_instances']} disputed ({report['grader']})"
+              if report.get("grader", "native") != "native" else "")
+    print(f"{model}: {report['resolved_instances']}/{total} resolved "
           f"({100 * (report['resolved_rate'] or 0):.1f}%), "
           f"{report['unresolved_instances']} unresolved, "
-          f"{report['empty_patch_instances']} empty, {report['error_instances']} errors{errors}")
+          f"{report['empty_patch_instances']} empty, {report['error_instances']} errors"
+          f"{errors}{second}")
 
 
 @_guard

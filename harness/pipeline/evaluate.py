@@ -129,13 +129,25 @@ def write_reports(results_dir: Path, selected: Iterable[Instance], jobs: list[Ev
     reports: dict[str, dict] = {}
     for model in sorted({job.model_name for job in jobs}):
         submitted = [j.instance.instance_id for j in jobs if j.model_name == model]
-        statuses = {r.instance_id: r.status for r in results if r.model_name_or_path == model}
+        mine = [r for r in results if r.model_name_or_path == model]
+        statuses = {r.instance_id: r.status for r in mine}
         report = {"model_name_or_path": model, **summarize(selected_ids, submitted, statuses),
-                  **(extra or {})}
+                  **_second_opinion(mine, len(selected_ids)), **(extra or {})}
         write_atomic(results_dir / dir_name(model) / "report.json",
                      json.dumps(report, indent=2) + "\n")
         reports[model] = report
     return reports
+
+
+def _second_opinion(results: list[EvalResult], total: int) -> dict[str, Any]:
+    """The checked verdict beside the official one (the `resolved_*` fields), and the
+    instances where the two disagree."""
+    checked = sorted(r.instance_id for r in results if r.checked_resolved)
+    disputed = sorted(r.instance_id for r in results if r.disputed)
+    return {"checked_resolved_instances": len(checked), "checked_resolved_ids": checked,
+            "checked_resolved_rate": round(len(checked) / total, 6) if total else None,
+            "disputed_instances": len(disputed), "disputed_ids": disputed,
+            "disputes": {r.instance_id: r.disputes for r in results if r.disputed}}
 
 
 def eval_record(run_id: str, job: EvalJob, result: EvalResult) -> dict[str, Any]:

@@ -108,7 +108,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 @_guard
 def cmd_baseline_save(args: argparse.Namespace) -> int:
-    report = build_report([load_run(args.run_dir)])
+    report = build_report([load_run(args.run_dir)], verdict=args.verdict)
     baseline = baseline_from(report)
     save_baseline(baseline, Path(args.out))
     for name, entry in baseline["variants"].items():

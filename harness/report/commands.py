@@ -80,6 +80,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = baseline.add_subparsers(dest="baseline_command", required=True, metavar="ACTION")
     save = actions.add_parser("save", help="save a run's per-variant results as a baseline")
     save.add_argument("run_dir", metavar="RUN_DIR")
+    _verdict(save)
     save.add_argument("--out", required=True, metavar="FILE")
     save.set_defaults(func=_lazy("cmd_baseline_save"))
 

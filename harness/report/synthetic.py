@@ -37,6 +37,11 @@ def make_record(instance_id: str, variant: str, attempt: int = 0, *, resolved: b
     record.update(overrides)
     if "eval_status" in overrides and "resolved" not in overrides:
         record["resolved"] = overrides["eval_status"] == "resolved"
+    # A native suite's one verdict is both the official and the checked one.
+    record.setdefault("checked_status", record["eval_status"])
+    record.setdefault("checked_resolved", record["resolved"])
+    record.setdefault("disputes", [])
+    record.setdefault("grader", "native")
     return record
 
 
