@@ -44,7 +44,8 @@ class TestSpec:
         "--junitxml={report} {tests}"
     )
     parser: str = "pytest-junit"
-    # patch-files | django-modules | unittest-modules | selected-test-files
+    # patch-files | django-modules | unittest-modules | selected-test-files |
+    # selected-test-paths | go-test-names (see harness.evaluation.runner.select_tests)
     selection: str = "patch-files"
     # How the hidden tests go in: "test-patch" applies the row's test_patch; "before-repo-set-cmd"
     # runs the last line of SWE-bench Pro's before_repo_set_cmd (needs the image's history).

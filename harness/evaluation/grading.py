@@ -60,6 +60,22 @@ SPELLINGS: dict[str, Callable[[str], str]] = {
     "exact": lambda name: name,
     # pytest ids read from `-rA` lines split at whitespace (SWE-bench, most Pro parsers)
     "cut-at-space": lambda name: name.split(None, 1)[0] if name.strip() else name,
+    # SWE-bench Pro element-web: its parser reads jest --verbose lines, keeps the file, only
+    # the innermost describe (stripped) and the test title cut at its first "(" (stripped):
+    # `file | ancestor | ... | inner | title (x)` -> `file | inner | title`; a test outside
+    # any describe -> `file | title`. (Split at " | ", so a title holding " | " is misread.)
+    "element-web": lambda name: (lambda parts: " | ".join(
+        [parts[0], *(d.strip() for d in parts[1:-1][-1:]), parts[-1].split("(", 1)[0].strip()]
+    ) if len(parts) > 1 else name)(name.split(" | ")),
+    # SWE-bench Pro protonmail/webclients: jest runs inside the workspace, so the file is
+    # relative to it (`applications/mail/src/x.test.ts` -> `src/x.test.ts`), and the name is
+    # the describes below the outermost one and the title, space-joined:
+    # `ws/file | outer | inner | title` -> `file | inner title`; `ws/file | title` as is.
+    "protonmail": lambda name: (lambda parts: (
+        (parts[0].split("/", 2)[2] if parts[0].split("/", 1)[0] in ("applications", "packages")
+         and parts[0].count("/") >= 2 else parts[0])
+        + " | " + " ".join([*parts[2:-1], parts[-1]])
+    ) if len(parts) > 1 else name)(name.split(" | ")),
 }
 
 

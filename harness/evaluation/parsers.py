@@ -12,6 +12,7 @@ are spelled the way the suites' FAIL_TO_PASS / PASS_TO_PASS lists spell them:
     gotest                     TestName/sub_case            (no package; see parse_gotest)
     mocha-json                 test/file.js | full title    (see parse_mocha_json)
     jest                       test/file.ts | describe | nested describe | title
+    tutanota-ospec             test/tests/FooTest.js | test suite  (see parse_tutanota)
 
 Where one id is reported twice (a pass, then an error in teardown; the same Go test name in
 two packages) the worse status wins. A report that cannot be read raises ParseError: the
@@ -304,6 +305,28 @@ def _find_json_report(text: str, key: str, parser: str) -> dict[str, Any]:
     raise ParseError(f"{parser}: no JSON report with {key!r} found (malformed or missing)")
 
 
+def _find_json_reports(text: str, key: str, parser: str) -> list[dict[str, Any]]:
+    """Every JSON object with `key` in `text` that starts it or starts a line (several runs
+    appending their reports to one file); ParseError when there is none."""
+    decoder = json.JSONDecoder()
+    reports = []
+    end = 0
+    for start in [0] + [m.start() + 1 for m in re.finditer(r"\n(?=\{)", text)]:
+        if start < end:  # inside a report already read
+            continue
+        body = text[start:].lstrip()
+        try:
+            value, used = decoder.raw_decode(body)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict) and key in value:
+            reports.append(value)
+            end = start + (len(text[start:]) - len(body)) + used
+    if not reports:
+        raise ParseError(f"{parser}: no JSON report with {key!r} found (malformed or missing)")
+    return reports
+
+
 def _report_text(log: str, report: str | None) -> str:
     return report if report and report.strip() else log
 
@@ -339,13 +362,17 @@ _JEST_STATUS = {"passed": TestStatus.PASSED, "failed": TestStatus.FAILED,
 def parse_jest(log: str, report: str | None = None, workdir: str = "") -> Results:
     """jest `--json` output: testResults[].assertionResults[].
 
-    Id: `file | ancestor title | ... | title`, the file relative to `workdir`: the spelling
-    SWE-bench Pro uses for its jest repos. A test file that failed to run at all (syntax
-    error, missing module) has no assertions; it is recorded as ERROR under its file path.
+    Id: `file | ancestor title | ... | title`, the file relative to `workdir` (SWE-bench Pro's
+    repos spell it their own way: see grading.SPELLINGS). A test file that failed to run at
+    all (syntax error, missing module) has no assertions; it is recorded as ERROR under its
+    file path. Several reports in one file (one jest run per workspace, each appending its
+    `--json` output on a line of its own) are read together.
     """
-    data = _find_json_report(_report_text(log, report), "testResults", "jest")
+    suites = [suite for data in _find_json_reports(_report_text(log, report), "testResults",
+                                                   "jest")
+              for suite in data.get("testResults") or []]
     results: Results = {}
-    for suite in data.get("testResults") or []:
+    for suite in suites:
         if not isinstance(suite, dict):
             raise ParseError(f"jest: testResults holds a {type(suite).__name__}, not a file")
         file = _relative(suite.get("name") or suite.get("testFilePath") or "", workdir)
@@ -359,6 +386,38 @@ def parse_jest(log: str, report: str | None = None, workdir: str = "") -> Result
     return results
 
 
+_TUTA_FILE = re.compile(r"^harness-test-file: (\S.*?)\s*$")
+_TUTA_EXIT = re.compile(r"^harness-exit-status: (-?\d+)\s*$")
+_OSPEC_FAILED = re.compile(r"\b(\d+) out of (\d+) assertions failed\b")
+_TUTA_SOURCE = re.compile(r"\.(?:ts|tsx|mts)$")
+
+
+def parse_tutanota(log: str, report: str | None = None, workdir: str = "") -> Results:
+    """tutanota's own test runner (`npm run test:app`: ospec, later @tutao/otest) prints no
+    per-file results, and SWE-bench Pro names its tests `<test file> | test suite`, one per
+    selected file, all with the run's one status. So the suite's command writes the report:
+    a `harness-test-file: <path>` line per selected file, the runner's output, and last a
+    `harness-exit-status: <code>` line. Every file is PASSED when the runner exited 0 and
+    printed no ospec "N out of M assertions failed" summary with N > 0, else FAILED; a `.ts`
+    file is also named as the `.js` its suite imports (the spelling the dataset uses).
+
+    Printed lines only: a test can print a fake summary, but not our exit-status line after
+    the runner ended; with no exit-status line (runner killed) the report is unreadable.
+    """
+    lines = list(_lines(_require_report(report, "tutanota-ospec")))
+    files = [m.group(1) for m in map(_TUTA_FILE.match, lines) if m]
+    exits = [int(m.group(1)) for m in map(_TUTA_EXIT.match, lines) if m]
+    if not exits:
+        raise ParseError("tutanota-ospec: no harness-exit-status line (the runner did not end)")
+    failed = any(int(m.group(1)) > 0 for line in lines for m in _OSPEC_FAILED.finditer(line))
+    status = TestStatus.PASSED if exits[-1] == 0 and not failed else TestStatus.FAILED
+    results: Results = {}
+    for file in files:
+        for name in dict.fromkeys([file, _TUTA_SOURCE.sub(".js", file)]):
+            record(results, f"{name} | test suite", status)
+    return results
+
+
 PARSERS: dict[str, Parser] = {
     "pytest-junit": parse_pytest_junit,
     "pytest-log": parse_pytest_log,
@@ -367,6 +426,7 @@ PARSERS: dict[str, Parser] = {
     "gotest": parse_gotest,
     "mocha-json": parse_mocha_json,
     "jest": parse_jest,
+    "tutanota-ospec": parse_tutanota,
 }
 
 

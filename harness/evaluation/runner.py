@@ -109,9 +109,30 @@ def cache_key(suite: Suite, instance: Instance, patch: str | None, *, grader: st
 
 
 def select_tests(spec: TestSpec, instance: Instance) -> list[str]:
-    """The tests to run, per the suite's selection rule: only those the hidden tests touch."""
+    """The tests to run, per the suite's selection rule: only those the hidden tests touch.
+
+    selected-test-files   the row's selected_test_files_to_run as they are
+    selected-test-paths   the same, each cut at its first " | " (SWE-bench Pro's JS rows may
+                          list "test/a.js | suite"; the official scripts keep the file part),
+                          duplicates dropped
+    go-test-names         ONE `go test -run` pattern `^(A|B)$`: A, B are the distinct top-level
+                          test names (before the first "/"), escaped as Go's regexp.QuoteMeta
+                          does; subtests then all run and are graded one by one from the
+                          -json events. No names: no pattern (`-run ''` runs every test, as
+                          an official run_script.sh does without arguments)
+    patch-files, unittest-modules, django-modules   derived from the files test_patch writes
+    """
     if spec.selection == "selected-test-files":
         return list(instance.selected_test_files)
+    if spec.selection == "selected-test-paths":
+        return list(dict.fromkeys(t.split(" | ", 1)[0] for t in instance.selected_test_files
+                                  if t.split(" | ", 1)[0].strip()))
+    if spec.selection == "go-test-names":
+        go_meta = "\\.+*?()|[]{}^$"  # the characters regexp.QuoteMeta escapes
+        names = dict.fromkeys(t.split("/", 1)[0] for t in instance.selected_test_files)
+        names.pop("", None)
+        quoted = ["".join("\\" + c if c in go_meta else c for c in n) for n in names]
+        return [f"^({'|'.join(quoted)})$"] if quoted else []
     files = written_paths(instance.test_patch)
     if spec.selection == "unittest-modules":  # tests/test_x.py -> tests.test_x
         return [f.removesuffix(".py").replace("/", ".") for f in files if f.endswith(".py")]
@@ -124,6 +145,12 @@ def select_tests(spec: TestSpec, instance: Instance) -> list[str]:
 
 
 def _test_command(spec: TestSpec, instance: Instance) -> str:
+    """test_cmd.sh: env exports, pre_command, then `command` with {report} and {tests}.
+
+    {tests} is always shell-quoted: with tests_joiner " " each selected test is one word;
+    any other joiner makes ONE word of them all (an empty selection renders as ''), so
+    names holding spaces, `|`, quotes or `$` never reach the shell as syntax.
+    """
     selected = select_tests(spec, instance)
     # Space-joined tests are separate shell words; any other joiner makes one argument.
     if spec.tests_joiner == " ":

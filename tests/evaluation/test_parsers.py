@@ -17,7 +17,7 @@ def parse(name: str, log: str = "", report: str | None = None, **kw: str) -> dic
 
 def test_registry_and_unknown_parser() -> None:
     assert set(PARSERS) == {"pytest-junit", "pytest-log", "django", "sympy", "gotest",
-                            "mocha-json", "jest"}
+                            "mocha-json", "jest", "tutanota-ospec"}
     with pytest.raises(ParseError, match="unknown test parser 'nose'; known: .*pytest-junit"):
         parse("nose", log="")
     assert TestStatus.PASSED == "PASSED"  # graders compare with plain strings
