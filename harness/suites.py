@@ -80,6 +80,15 @@ class ImageSpec:
 
 
 @dataclass(frozen=True)
+class SandboxSpec:
+    """Default resources of a suite's containers (the official runs' where a suite has an
+    official grader: SWE-bench Pro's used up to 4 CPUs and 8+ GiB); --cpus/--memory override."""
+
+    cpus: float = 1.0
+    memory: str = "4g"
+
+
+@dataclass(frozen=True)
 class Suite:
     name: str
     version: str
@@ -95,6 +104,7 @@ class Suite:
     # relative to the suite file; --pro-scripts overrides it.
     grader_scripts: str = ""
     repo_tests: dict[str, TestSpec] = field(default_factory=dict)
+    sandbox: SandboxSpec = field(default_factory=SandboxSpec)
     # Prompt templates by mode ("agent", "single-shot"), and per variant ("agent.k2.6"):
     # names of files in tasks/prompts/. A suite can carry its own.
     prompts: dict[str, str] = field(default_factory=dict)
@@ -127,6 +137,37 @@ def _build(cls: type, data: dict[str, Any], where: str, base: Any = None) -> Any
     return replace(base, **values) if base is not None else cls(**values)
 
 
+def _read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
+    text = path.read_bytes()
+    try:
+        return tomllib.loads(text.decode()), text
+    except tomllib.TOMLDecodeError as exc:
+        raise SuiteError(f"{path}: {exc}") from exc
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merged(out[key], value) if both else value
+    return out
+
+
+def _read_with_includes(path: Path) -> tuple[dict[str, Any], bytes]:
+    """A suite file's data, on top of the file its `include` names (relative to it), so
+    suites that share their per-repo test data keep it in one place. The bytes returned are
+    both files', for the suite's digest."""
+    data, text = _read_toml(path)
+    include = data.pop("include", None)
+    if include is None:
+        return data, text
+    base_path = (path.parent / str(include)).resolve()
+    if not base_path.is_file():
+        raise SuiteError(f"{path}: include {include!r}: no file {base_path}")
+    base, base_text = _read_with_includes(base_path)
+    return _merged(base, data), base_text + b"\0" + text
+
+
 def load_suite(name_or_path: str) -> Suite:
     """Load `tasks/suites/<name>.toml`, or a suite file given by path."""
     path = Path(name_or_path)
@@ -135,11 +176,7 @@ def load_suite(name_or_path: str) -> Suite:
     if not path.is_file():
         known = sorted(p.stem for p in (TASKS_DIR / "suites").glob("*.toml"))
         raise SuiteError(f"no suite {name_or_path!r} (looked for {path}); known suites: {known}")
-    text = path.read_bytes()
-    try:
-        data = tomllib.loads(text.decode())
-    except tomllib.TOMLDecodeError as exc:
-        raise SuiteError(f"{path}: {exc}") from exc
+    data, text = _read_with_includes(path)
     for key in ("name", "version", "source", "image"):
         if key not in data:
             raise SuiteError(f"{path}: missing key {key!r}")
@@ -152,6 +189,9 @@ def load_suite(name_or_path: str) -> Suite:
         for repo, spec in data.get("repos", {}).items()
     }
     for where, spec in [("tests", tests), *((f"repos.{r!r}", s) for r, s in repo_tests.items())]:
+        if not spec.command and grader == "native":
+            raise SuiteError(f"{path} [{where}]: no test command, and no official grader to "
+                             "give the verdict instead")
         if spec.spelling not in SPELLINGS:
             raise SuiteError(f"{path} [{where}]: spelling {spec.spelling!r} is not one of "
                              f"{sorted(SPELLINGS)}")
@@ -164,6 +204,7 @@ def load_suite(name_or_path: str) -> Suite:
         tests=tests,
         grader=grader,
         grader_scripts=str(data.get("grader_scripts", "")),
+        sandbox=_build(SandboxSpec, data.get("sandbox", {}), f"{path} [sandbox]"),
         repo_tests=repo_tests,
         prompts=dict(data.get("prompts", {})),
         path=path,

@@ -21,6 +21,9 @@ class EvalStatus(StrEnum):
     TIMEOUT = "timeout"
     ENGINE_ERROR = "engine_error"  # Docker failed us
     NO_TEST_REPORT = "no_test_report"  # tests ran but left no readable report
+    # Only ever a checked status: the suite has no structured command for this repo, so the
+    # official verdict stands alone (never counted as a checked pass or as a dispute).
+    UNCHECKED = "unchecked"
 
     @property
     def is_verdict(self) -> bool:
@@ -28,7 +31,8 @@ class EvalStatus(StrEnum):
 
     @property
     def is_error(self) -> bool:
-        return not self.is_verdict and self is not EvalStatus.EMPTY_PATCH
+        return not self.is_verdict and self not in (EvalStatus.EMPTY_PATCH,
+                                                    EvalStatus.UNCHECKED)
 
     @property
     def is_infra(self) -> bool:

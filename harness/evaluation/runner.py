@@ -236,9 +236,12 @@ class Evaluator:
             result.status, result.error = EvalStatus.BUILD_ERROR, str(exc)
             return result
         result.seconds["image"] = round(time.monotonic() - started, 3)
-        self._checked_run(result, image, instance, patch or "")
-        result.checked_status = result.status
-        result.checked_tests_status = result.tests_status
+        if spec.command or self.official is None:
+            self._checked_run(result, image, instance, patch or "")
+            result.checked_status = result.status
+            result.checked_tests_status = result.tests_status
+        else:  # no structured command for this repo: the official verdict stands alone
+            result.checked_status = EvalStatus.UNCHECKED
         if self.official is not None and not result.status.is_infra:
             self._official_run(result, official_image, instance, patch or "")
         return result
@@ -295,6 +298,8 @@ class Evaluator:
                                 if n not in verdict.statuses] if verdict.statuses else []
         if verdict.error and not result.error:
             result.error = verdict.error
+        if result.checked is EvalStatus.UNCHECKED:
+            return
         result.disputes = disputes(
             verdict.status, result.checked, official_tests=verdict.tests_status,
             checked_tests=result.checked_tests_status,

@@ -31,7 +31,7 @@ from harness.instances.select import (
 )
 from harness.pipeline.evaluate import EvalJob, EvalRun, write_eval_run, write_reports
 from harness.pipeline.predictions import PredictionError, load_predictions
-from harness.sandbox.container import Limits
+from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
 from harness.sandbox.engine import DOCKER_DIR, EngineUnavailable, connect, remove_containers
 from harness.sandbox.images import ImageBuilder, ImageBuildError, eval_image
 from harness.suites import Suite, SuiteError, load_suite
@@ -61,8 +61,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "e.g. debian:bookworm-slim")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--workers", type=int, default=2, help="containers at once (default 2)")
-    parser.add_argument("--cpus", type=float, default=1.0, help="CPUs per container")
-    parser.add_argument("--memory", default="4g", help="memory per container (default 4g)")
+    add_sandbox_arguments(parser)
     add_selection_arguments(parser)
     add_grader_arguments(parser)
 
@@ -176,12 +175,15 @@ def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob]
             print(f"warning: {instance_id}: no official verdict possible: {why}",
                   file=sys.stderr)
         config["grader"] = official.release
+    limits = sandbox_limits(args, selection.suite)
+    config["sandbox"] = {"cpus": limits.cpus, "memory": limits.memory}
     client = connect()
     evaluator = Evaluator(selection.suite, client, ImageBuilder(client, base_from=args.base_from),
-                          run_id, Limits(cpus=args.cpus, memory=args.memory), official=official)
+                          run_id, limits, official=official)
     run = EvalRun(evaluator, results_dir, workers=args.workers, progress=not args.no_progress)
     results = run.run(jobs)
     extra = {"run_id": run_id, "suite": selection.suite.name, "grader": evaluator.grader,
+             "sandbox": config["sandbox"],
              "suite_version": selection.suite.version, "suite_digest": selection.suite.digest,
              "skipped_bad_rows": selection.skipped_rows, "reused_verdicts": run.reused}
     reports = write_reports(results_dir, selection.instances, jobs, results, extra)

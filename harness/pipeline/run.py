@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from harness.pipeline.executor import Executor
 
 BASELINES = ("gold", "empty")
-MAY_CHANGE = {"base_url", "pro_scripts"}
+MAY_CHANGE = {"base_url", "pro_scripts", "sandbox"}
 OnGenerated = Callable[[], None]
 EarlierUsage = Callable[[], UsageSum]
 
@@ -95,6 +95,7 @@ class RunConfig:
     # Scale's scripts it reads: the path may move between resumes, the grader may not.
     grader: str = "native"
     pro_scripts: str | None = None
+    sandbox: dict[str, Any] = field(default_factory=dict)  # the containers' limits, recorded
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -31,6 +31,7 @@ from harness.pipeline.run import (
     RunSpec,
     validate_spec,
 )
+from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
 from harness.sandbox.engine import connect
 
 
@@ -60,8 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--oracle-files", action="store_true",
                      help="single-shot: give the files the gold patch touches")
     run.add_argument("--max-infra-retries", type=int, default=2)
-    run.add_argument("--cpus", type=float, default=1.0)
-    run.add_argument("--memory", default="4g")
+    add_sandbox_arguments(run)
     run.add_argument("--base-from", default="debootstrap")
     run.add_argument("--profile", help="a run profile (tasks/profiles/NAME.toml), e.g. "
                      "swebench-pro: its suite, variants, mode, turn limit and number of runs "
@@ -124,6 +124,7 @@ def _config(args: argparse.Namespace, selection, run_id: str, names: list[str]) 
                                if args.max_instance_cost is not None else None),
         base_url=args.base_url, max_infra_retries=args.max_infra_retries, profile=args.profile,
         grader=official.release if official else "native",
+        sandbox=dataclasses.asdict(sandbox_limits(args, selection.suite)),
         pro_scripts=str(args.pro_scripts.resolve()) if args.pro_scripts else None,
         single_shot={"top_k": args.top_k, "oracle_files": args.oracle_files}
         if args.mode == "single-shot" else {},
@@ -135,7 +136,8 @@ def _spec(args: argparse.Namespace, config: RunConfig, budget: Budget | None) ->
     if Path(suite_ref).suffix == ".toml":  # a path: absolute, so any process can load it
         suite_ref = str(Path(suite_ref).resolve())
     spec = RunSpec(config, suite_ref, str((args.results_dir / config.run_id).resolve()),
-                   base_from=args.base_from, cpus=args.cpus, memory=args.memory,
+                   base_from=args.base_from, cpus=config.sandbox["cpus"],
+                   memory=config.sandbox["memory"],
                    command_timeout=args.command_timeout, services=LocalServices(budget))
     try:
         validate_spec(spec)

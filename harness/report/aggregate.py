@@ -90,6 +90,8 @@ def classify(frame: pd.DataFrame, present: np.ndarray, verdict: str = "official"
     checked_flag = frame.get("checked_resolved", pd.Series(None, index=frame.index))
     checked = np.where(checked_flag.isna(), official, checked_flag.eq(True))
     frame["checked"] = present & ~infra & checked
+    checked_status = frame.get("checked_status", pd.Series(None, index=frame.index))
+    frame["unchecked"] = present & checked_status.eq("unchecked").to_numpy(bool)
     disputes = frame.get("disputes", pd.Series(None, index=frame.index))
     frame["disputed"] = present & disputes.map(
         lambda d: hasattr(d, "__len__") and not isinstance(d, str) and len(d) > 0
@@ -163,8 +165,9 @@ def _counts(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     counts["finished"] = counts["attempts"] - counts["unsubmitted"]
     counts["evaluated"] = counts["finished"] - counts["infra_errors"]
     counts["pass_at_1"] = counts["resolved"] / counts["attempts"]
-    extra = frame.groupby([frame[c] for c in by], observed=True)[["checked", "disputed"]].sum()
-    counts = counts.join(extra.astype("int64")).fillna({"checked": 0, "disputed": 0})
+    second = ["checked", "disputed", "unchecked"]
+    extra = frame.groupby([frame[c] for c in by], observed=True)[second].sum()
+    counts = counts.join(extra.astype("int64")).fillna(dict.fromkeys(second, 0))
     counts["checked_pass_at_1"] = counts["checked"] / counts["attempts"]
     with np.errstate(invalid="ignore", divide="ignore"):
         counts["pass_excl_infra"] = counts["resolved"] / counts["evaluated"].replace(0, np.nan)

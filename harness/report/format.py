@@ -69,6 +69,14 @@ def _cost(column: str) -> Callable[[Any], str]:
     return render
 
 
+def _checked(row: Any) -> str:
+    """Our verdict's pass@1; attempts of repos with no checked run are named, not counted."""
+    if row["unchecked"] and row["unchecked"] >= row["attempts"]:
+        return "– (unchecked)"
+    text = pct(row["checked_pass_at_1"])
+    return f"{text} ({count(row['unchecked'])} unchecked)" if row["unchecked"] else text
+
+
 SUMMARY_COLUMNS: list[Column] = [
     ("variant", lambda r: str(r["variant"])),
     ("instances", lambda r: count(r["instances"])),
@@ -76,7 +84,7 @@ SUMMARY_COLUMNS: list[Column] = [
     ("pass@1", lambda r: pct(r["pass_at_1"])),
     ("95% CI", lambda r: interval(r["ci_low"], r["ci_high"])),
     ("resolved", lambda r: f"{count(r['resolved'])}/{count(r['attempts'])}"),
-    ("checked pass@1", lambda r: pct(r["checked_pass_at_1"])),
+    ("checked pass@1", lambda r: _checked(r)),
     ("disputed", lambda r: count(r["disputed"])),
     ("infra err.", lambda r: count(r["infra_errors"])),
     ("unsubmitted", lambda r: count(r["unsubmitted"])),

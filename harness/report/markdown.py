@@ -30,6 +30,11 @@ def _run_lines(report: Report) -> list[str]:
                      f"`{run.suite_digest or '?'}`), mode `{c.get('mode', '?')}`, "
                      f"{len(run.instance_ids):,} instances x {run.attempts} attempt(s), "
                      f"variants {', '.join(run.variants)}")
+        if c.get("grader", "native") != "native":
+            lines.append(f"  - official grader: `{c['grader']}`")
+        if c.get("sandbox"):
+            box = c["sandbox"]
+            lines.append(f"  - sandbox: {box.get('cpus')} CPUs, {box.get('memory')} memory")
     return lines + [f"- warning: {w}" for w in report.warnings]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import base64
 import contextlib
 import io
@@ -18,6 +19,7 @@ import requests.exceptions
 
 from harness.sandbox.engine import run_labels
 from harness.sandbox.images import tar_bytes
+from harness.suites import Suite
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,20 @@ class RunOutcome:
     # container (code in the container can add to these streams, never rewrite them).
     stdout: bytes = b""
     stderr: bytes = b""
+
+
+def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
+    """--cpus and --memory, shared by every command that starts sandboxes."""
+    parser.add_argument("--cpus", type=float,
+                        help="CPUs per container (default: the suite's [sandbox], else 1)")
+    parser.add_argument("--memory",
+                        help="memory per container (default: the suite's [sandbox], else 4g)")
+
+
+def sandbox_limits(args: argparse.Namespace, suite: Suite) -> Limits:
+    """The limits a command's containers get: its options, else the suite's defaults."""
+    return Limits(cpus=args.cpus if args.cpus is not None else suite.sandbox.cpus,
+                  memory=args.memory or suite.sandbox.memory)
 
 
 class SandboxError(RuntimeError):

@@ -105,3 +105,23 @@ def test_rewriting_log_files_does_not_reach_the_official_log(official, instances
     assert result.status is EvalStatus.UNRESOLVED, result.tests_status
     assert result.checked is EvalStatus.UNRESOLVED
     assert not result.disputed
+
+
+def test_a_repo_without_a_checked_command_gets_the_official_verdict_alone(
+        tmp_path, suite, instances, docker_client, image_builder, run_id):
+    """Where a suite names no structured command (SWE-bench Multilingual today), the checked
+    verdict is `unchecked`: never a checked pass, never a dispute."""
+    folder = suite.path.parent
+    unchecked = tmp_path / "unchecked.toml"
+    unchecked.write_text(
+        'name = "swebench-starter"\nversion = "1"\ngrader = "swebench"\n'
+        f'[source]\nschema = "swebench"\nfile = "{folder / suite.source.file}"\n'
+        f'[image]\nmode = "build"\nworkdir = "/testbed"\n'
+        f'repos_dir = "{folder / suite.image.repos_dir}"\n[tests]\ncommand = ""\n')
+    evaluator = Evaluator(load_suite(str(unchecked)), docker_client, image_builder, run_id,
+                          official=SwebenchGrader())
+    instance = instances["quill__quill-6"]
+    gold = evaluator.evaluate(instance, instance.patch, "gold")
+    assert gold.status is EvalStatus.RESOLVED
+    assert gold.checked is EvalStatus.UNCHECKED and not gold.checked_resolved
+    assert gold.disputes == [] and "container" not in gold.seconds

@@ -5,19 +5,27 @@ from __future__ import annotations
 import pytest
 
 from harness.evaluation.parsers import PARSERS
-from harness.suites import load_suite
+from harness.suites import SuiteError, load_suite
 
 # Repos whose test output has no parser yet (their instances end as "no test report").
 NO_PARSER_YET: set[tuple[str, str]] = set()
 
 
-@pytest.mark.parametrize("name", ["swebench-lite", "swebench-verified", "swebench-pro"])
+HUB_SUITES = {"swebench-lite": "swebench", "swebench-verified": "swebench",
+              "swebench": "swebench", "swebench-multilingual": "swebench",
+              "swebench-pro": "swebench-pro"}
+
+
+@pytest.mark.parametrize("name", sorted(HUB_SUITES))
 def test_hub_suites_load(name: str) -> None:
     suite = load_suite(name)
-    assert suite.name == name
+    assert suite.name == name and suite.grader == HUB_SUITES[name]
     assert suite.source.hub_dataset and suite.source.hub_split == "test"
     assert suite.image.mode == "prebuilt" and suite.image.template
     for repo, spec in [("", suite.tests), *suite.repo_tests.items()]:
+        if not spec.command:  # no checked run: the official verdict stands alone
+            assert name == "swebench-multilingual"
+            continue
         if (name, repo) not in NO_PARSER_YET:
             assert spec.parser in PARSERS, (repo, spec.parser)
         assert "{tests}" in spec.command or (name, repo) in NO_PARSER_YET
@@ -50,3 +58,38 @@ def test_swebench_pro_suite() -> None:
     assert "**/*_test.go" in go.protected
     assert suite.tests_for("NodeBB/NodeBB").parser == "mocha-json"
     assert suite.tests_for("element-hq/element-web").parser == "jest"
+
+
+def test_a_suite_file_includes_shared_data_and_overrides_it(tmp_path) -> None:
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "base.toml").write_text(
+        'version = "7"\ngrader = "swebench"\n[source]\nschema = "swebench"\nhub_split = "dev"\n'
+        '[image]\nmode = "prebuilt"\ntemplate = "x/{instance_id}"\n[tests]\ntimeout = 5\n'
+        '[sandbox]\ncpus = 4\nmemory = "8g"\n')
+    suite_file = tmp_path / "mine.toml"
+    suite_file.write_text('include = "common/base.toml"\nname = "mine"\n'
+                          '[source]\nhub_dataset = "org/rows"\n[sandbox]\ncpus = 2\n')
+    suite = load_suite(str(suite_file))
+    assert (suite.version, suite.grader, suite.tests.timeout) == ("7", "swebench", 5)
+    assert (suite.source.hub_dataset, suite.source.hub_split) == ("org/rows", "dev")
+    assert (suite.sandbox.cpus, suite.sandbox.memory) == (2, "8g")
+    before = suite.digest
+    (tmp_path / "common" / "base.toml").write_text(
+        (tmp_path / "common" / "base.toml").read_text().replace("timeout = 5", "timeout = 6"))
+    assert load_suite(str(suite_file)).digest != before  # the included file is in the digest
+
+
+def test_suite_file_errors_name_the_file_and_key(tmp_path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('include = "nope.toml"\nname = "bad"\n')
+    with pytest.raises(SuiteError, match="bad.toml: include 'nope.toml': no file"):
+        load_suite(str(bad))
+    bad.write_text('name = "bad"\nversion = "1"\ngrader = "hand"\n[source]\n[image]\n')
+    with pytest.raises(SuiteError, match="grader 'hand' is not one of"):
+        load_suite(str(bad))
+    bad.write_text('name = "bad"\nversion = "1"\n[source]\n[image]\n[tests]\ncommand = ""\n')
+    with pytest.raises(SuiteError, match=r"\[tests\]: no test command, and no official grader"):
+        load_suite(str(bad))
+    bad.write_text('name = "bad"\nversion = "1"\n[source]\n[image]\n[tests]\nspelling = "x"\n')
+    with pytest.raises(SuiteError, match="spelling 'x' is not one of"):
+        load_suite(str(bad))
