@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "harness.pipeline.run_command",
     "harness.models.commands",
     "harness.report.commands",
+    "harness.evaluation.graders.pro_scripts",
 )
 
 
