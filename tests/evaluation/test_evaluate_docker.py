@@ -143,3 +143,22 @@ def test_prebuilt_image_path_uses_the_named_image(evaluator, image_builder, mini
         mini_instance, mini_instance.patch, "gold")
     assert result.status is EvalStatus.BUILD_ERROR
     assert "harness-test/absent:calc__calc-1" in result.error
+
+
+def test_a_prebuilt_image_rebuilt_under_its_tag_is_graded_again(evaluator, image_builder,
+                                                                mini_suite, mini_instance,
+                                                                docker_client):
+    """A prebuilt image's tag says nothing of its content: the verdict cache keys on its id."""
+    base = docker_client.images.get(image_builder.ensure(image_builder.base_layer()))
+    inst = docker_client.images.get(image_builder.instance_image(mini_suite, mini_instance))
+    prebuilt = dataclasses.replace(mini_suite, image=dataclasses.replace(
+        mini_suite.image, mode="prebuilt", template="harness-test/retag:{instance_id_lower}"))
+    runner = Evaluator(prebuilt, docker_client, image_builder, evaluator.run_id)
+    inst.tag("harness-test/retag", tag="calc__calc-1")
+    first = runner.key(mini_instance, mini_instance.patch)
+    assert runner.key(mini_instance, mini_instance.patch) == first  # same image, same key
+    base.tag("harness-test/retag", tag="calc__calc-1")  # "rebuilt" under the same tag
+    try:
+        assert runner.key(mini_instance, mini_instance.patch) != first
+    finally:
+        docker_client.images.remove("harness-test/retag:calc__calc-1")
