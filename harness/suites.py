@@ -86,6 +86,9 @@ class SandboxSpec:
 
     cpus: float = 1.0
     memory: str = "4g"
+    # Repos whose OFFICIAL run gets a network ("*": every repo), as the official runs had; the
+    # checked run never has one.
+    official_network: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -93,3 +93,9 @@ def test_suite_file_errors_name_the_file_and_key(tmp_path) -> None:
     bad.write_text('name = "bad"\nversion = "1"\n[source]\n[image]\n[tests]\nspelling = "x"\n')
     with pytest.raises(SuiteError, match="spelling 'x' is not one of"):
         load_suite(str(bad))
+
+
+def test_swebench_pro_sandbox_is_the_official_runs() -> None:
+    sandbox = load_suite("swebench-pro").sandbox
+    assert (sandbox.cpus, sandbox.memory, sandbox.official_network) == (4, "8g", ("*",))
+    assert load_suite("swebench-pro-starter").sandbox.official_network == ()

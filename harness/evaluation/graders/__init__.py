@@ -117,7 +117,7 @@ def official_grader(suite: Suite, options: GraderOptions) -> OfficialGrader | No
                 "the swebench-pro grader needs Scale's per-instance scripts: pass "
                 "--pro-scripts DIR, a local checkout of scaleapi/SWE-bench_Pro-os "
                 "(see README, 'Reproducing published numbers')")
-        return ProGrader(scripts)
+        return ProGrader(scripts, network_repos=frozenset(suite.sandbox.official_network))
     raise GraderError(f"unknown grader {suite.grader!r}")
 
 

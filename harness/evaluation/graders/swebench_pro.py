@@ -45,7 +45,6 @@ RUN_SCRIPT = Path(__file__).with_name("swebench_pro_run.sh")
 TIMEOUT_SECONDS = 3600  # the official Modal sandbox's timeout=60 * 60
 SETUP_SECONDS = 120  # copying inputs in, draining the log streams, collecting the outputs
 PARSER_SECONDS = 300
-NETWORK_REPOS = frozenset({"NodeBB/NodeBB"})  # their run_script.sh runs `npm install`
 WORKSPACE = "/workspace"  # where the official run puts its files
 FIFO_DIR = f"{OFFICIAL_DIR}/fifo"  # swebench_pro_run.sh tees these to the logs and the engine
 LOGS = ("stdout.log", "stderr.log")
@@ -133,7 +132,7 @@ class ProGrader:
     needs_history = True  # before_repo_set_cmd checks the gold tests out of the fix commit
 
     def __init__(self, scripts_dir: Path, *, timeout: float = TIMEOUT_SECONDS,
-                 network_repos: frozenset[str] = NETWORK_REPOS,
+                 network_repos: frozenset[str] = frozenset(),
                  strip_binary: bool | None = None) -> None:
         """`strip_binary`: drop binary file sections from patches as the official script does
         since it has `strip_binary_hunks`; None = as the checkout's swe_bench_pro_eval.py does
@@ -224,7 +223,7 @@ class ProGrader:
         }
         return OfficialPlan(inputs, ["bash", f"{OFFICIAL_DIR}/run.sh", str(int(self.timeout))],
                             self.timeout + SETUP_SECONDS,
-                            network=instance.repo in self.network_repos)
+                            network=bool({"*", instance.repo} & self.network_repos))
 
     def grade(self, instance: Instance, patch: str, outcome: RunOutcome) -> OfficialVerdict:
         files, exit_code, timed_out = outcome.files, outcome.exit_code, outcome.timed_out
@@ -357,5 +356,5 @@ def _git_dirty(directory: Path) -> bool:
     return bool(status)
 
 
-__all__ = ["NETWORK_REPOS", "ProGrader", "entry_script", "env_exports", "last_setup_line",
+__all__ = ["ProGrader", "entry_script", "env_exports", "last_setup_line",
            "selection", "strip_binary_sections"]
