@@ -168,8 +168,11 @@ def _report(records: dict, variants: list[str], instances: int, attempts: int) -
         cost = "unpriced" if any(c is None for c in costs) else f"${sum(costs):.4f}"
         if unknown and cost != "unpriced":  # calls whose usage never arrived are in no sum
             cost = f"≥ {cost} ({unknown} call(s) without usage)"
-        print(f"{variant}: {resolved}/{instances * attempts} resolved, {len(rows)} attempts "
-              f"finished, {infra} infra errors, cost {cost}")
+        graded = [r for r in rows if r.get("grader", "native") != "native"]
+        second = (f" (checked {sum(bool(r.get('checked_resolved')) for r in graded)}, "
+                  f"{sum(bool(r.get('disputes')) for r in graded)} disputed)" if graded else "")
+        print(f"{variant}: {resolved}/{instances * attempts} resolved{second}, {len(rows)} "
+              f"attempts finished, {infra} infra errors, cost {cost}")
     moved = sorted((r for r in records.values() if r.get("node_retries")), key=record_key)
     if moved:
         print(f"re-run after a node failure: {len(moved)} attempt(s)")

@@ -53,3 +53,21 @@ def test_bundled_suite_validates_with_both_verdicts(suite_name, tmp_path, docker
     text = (tmp_path / "report" / "report.md").read_text()
     assert "checked pass@1" in text and "disputed" in text
     assert "## Disputed attempts" not in text
+
+
+def test_harness_run_records_both_verdicts(tmp_path, docker_client, run_id):
+    """`harness run` grades its attempts the same way: the official verdict in `resolved`,
+    ours beside it, the grader's release in config.json and every record."""
+    proc = harness("run", "--suite", "swebench-starter", "--variants", "gold,empty",
+                   "--instance-ids", "quill__quill-6,tally__tally-2", "--run-id", run_id,
+                   "--results-dir", str(tmp_path), "--no-progress")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "gold: 2/2 resolved (checked 2, 0 disputed)" in proc.stdout
+    assert "empty: 0/2 resolved (checked 0, 0 disputed)" in proc.stdout
+    run_dir = Path(tmp_path) / run_id
+    assert json.loads((run_dir / "config.json").read_text())["grader"].startswith("swebench 5.")
+    for line in (run_dir / "records.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        assert record["checked_resolved"] is record["resolved"] is (record["variant"] == "gold")
+        folder = run_dir / record["paths"]["dir"]
+        assert (folder / "official_output.txt").is_file()
