@@ -234,20 +234,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
 @_guard
 def cmd_validate(args: argparse.Namespace) -> int:
     """Gold must resolve every instance; the no-op patch must resolve none, with every
-    FAIL_TO_PASS failing and every PASS_TO_PASS passing (else the hidden tests prove nothing)."""
+    FAIL_TO_PASS failing and every PASS_TO_PASS passing (else the hidden tests prove nothing),
+    by the headline verdict; and the checked verdict must agree (a disputed instance is
+    listed apart: the instance may be sound while our second opinion of it is not)."""
     selection = _select(args)
     jobs = [make(i) for make in BASELINE_JOBS.values() for i in selection.instances]
     run_id = _run_id(args, f"validate-{selection.suite.name}")
     results_dir, results, reports = _execute(args, selection, jobs, run_id)
     broken = validation_problems(results)
+    disputed = {r.instance_id: [] for r in results if r.disputes}
+    for result in results:
+        if result.disputes:
+            disputed[result.instance_id].append(
+                f"{result.model_name_or_path}: {'; '.join(result.disputes[:4])}")
     for model, report in reports.items():
         _print_report(model, report)
     for instance_id, problems in sorted(broken.items()):
         print(f"BROKEN {instance_id}: " + "; ".join(problems))
+    for instance_id, reasons in sorted(disputed.items()):
+        print(f"DISPUTED {instance_id}: official and checked verdicts disagree ("
+              + " | ".join(reasons) + ")")
     print(f"results: {results_dir}")
-    print(f"validate: {len(selection.instances) - len(broken)}/{len(selection.instances)} "
-          f"instances valid")
-    return 1 if broken else 0
+    total = len(selection.instances)
+    print(f"validate: {total - len(broken)}/{total} instances valid, {len(disputed)} disputed")
+    return 1 if broken or disputed else 0
 
 
 def validation_problems(results: list[EvalResult]) -> dict[str, list[str]]:
@@ -271,9 +281,6 @@ def validation_problems(results: list[EvalResult]) -> dict[str, list[str]]:
             if tests.get("PASS_TO_PASS", {}).get("failure"):
                 found.append(f"PASS_TO_PASS fail without a fix: "
                              f"{tests['PASS_TO_PASS']['failure']}")
-        if result.disputes:
-            found.append(f"{result.model_name_or_path}: official and checked verdicts disagree "
-                         f"({'; '.join(result.disputes[:4])})")
         if found:
             problems.setdefault(result.instance_id, []).extend(found)
     return problems

@@ -33,7 +33,7 @@ def test_bundled_suite_validates_with_both_verdicts(suite_name, tmp_path, docker
     assert f"gold: {total}/{total} resolved (100.0%)" in proc.stdout
     assert f"checked {total}/{total}, 0 disputed" in proc.stdout
     assert f"checked 0/{total}, 0 disputed" in proc.stdout  # the empty patch
-    assert f"validate: {total}/{total} instances valid" in proc.stdout
+    assert f"validate: {total}/{total} instances valid, 0 disputed" in proc.stdout
 
     run_dir = Path(tmp_path) / run_id
     config = json.loads((run_dir / "config.json").read_text())
@@ -71,3 +71,26 @@ def test_harness_run_records_both_verdicts(tmp_path, docker_client, run_id):
         assert record["checked_resolved"] is record["resolved"] is (record["variant"] == "gold")
         folder = run_dir / record["paths"]["dir"]
         assert (folder / "official_output.txt").is_file()
+
+
+def test_a_naming_difference_is_disputed_not_broken(tmp_path, docker_client, run_id):
+    """The same bundled rows with the checked run told to match names exactly: the official
+    grader still resolves gold (the instance is sound), our lookup misses the cut pytest ids,
+    and validate lists the instance as disputed, naming the tests, and exits 1."""
+    suite = load_suite("swebench-starter")
+    folder = suite.path.parent
+    exact = tmp_path / "exact.toml"
+    exact.write_text(
+        'name = "swebench-starter"\nversion = "1"\ngrader = "swebench"\n'
+        f'[source]\nschema = "swebench"\nfile = "{folder / suite.source.file}"\n'
+        f'[image]\nmode = "build"\nworkdir = "/testbed"\n'
+        f'repos_dir = "{folder / suite.image.repos_dir}"\n'
+        '[tests]\nspelling = "exact"\ntimeout = 300\n')
+    proc = harness("validate", "--suite", str(exact), "--instance-ids", "quill__quill-6",
+                   "--run-id", run_id, "--results-dir", str(tmp_path), "--no-progress")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "gold: 1/1 resolved (100.0%)" in proc.stdout and "BROKEN" not in proc.stdout
+    assert ("DISPUTED quill__quill-6: official and checked verdicts disagree (gold: official "
+            "resolved, checked unresolved; never collected by the structured run: "
+            "tests/test_filters.py::test_title_words[1st;") in proc.stdout
+    assert "validate: 1/1 instances valid, 1 disputed" in proc.stdout
