@@ -18,6 +18,7 @@ from harness.report.defaults import DEFAULT_TABLE_LIMIT
 from harness.report.methods import METHODS
 
 ARTIFACTS = (("patch.diff", "diff"), ("test_output.txt", "log"), ("trajectory.json", "traj"))
+OFFICIAL_LOG = ("official_output.txt", "official")  # suites with an official grader
 SYMBOLS = {"resolved": "✓", "unresolved": "✗", "infra_error": "⚠", "unsubmitted": "–"}
 CSS = """
 body{font-family:sans-serif;margin:24px;color:#111;max-width:1500px}
@@ -28,7 +29,7 @@ td.num{text-align:right}
 .warn{color:#a00}
 .a{white-space:nowrap;margin-right:8px}
 .a a{font-size:11px;margin-left:2px}
-.resolved{color:#1a7f37}.unresolved{color:#b00}.infra_error{color:#c60}.unsubmitted{color:#888}
+.disputed{color:#b00;margin-left:2px}.resolved{color:#1a7f37}.unresolved{color:#b00}.infra_error{color:#c60}.unsubmitted{color:#888}
 figure{margin:10px 0 24px}
 code{background:#f4f4f4;padding:0 3px}
 """
@@ -117,15 +118,20 @@ def repo_plot(report: Report) -> str:
 
 def _attempt_cell(row, base: str) -> str:
     outcome = str(row.outcome)
+    official = str(getattr(row, "grader", "native") or "native") not in ("native", "nan")
     title = f"attempt {row.attempt}: {outcome}"
     if outcome != "unsubmitted":
-        title += f" (exit {row.exit_status}, eval {row.eval_status})"
-    links = ""
+        title += f" (exit {row.exit_status}, eval {row.eval_status}"
+        title += f", checked {row.checked_status})" if official else ")"
+    links = mark = ""
     if outcome != "unsubmitted":
         folder = f"{base}/{quote(str(row.source_variant))}/attempt-{row.attempt}/" \
                  f"{quote(str(row.instance_id))}"
-        links = "".join(f'<a href="{folder}/{name}">{text}</a>' for name, text in ARTIFACTS)
-    return (f'<span class="a {outcome}" title="{escape(title)}">{SYMBOLS[outcome]}'
+        artifacts = (*ARTIFACTS, OFFICIAL_LOG) if official else ARTIFACTS
+        links = "".join(f'<a href="{folder}/{name}">{text}</a>' for name, text in artifacts)
+    if getattr(row, "disputed", False):
+        mark = "<b class='disputed' title='the official and checked verdicts disagree'>≠</b>"
+    return (f'<span class="a {outcome}" title="{escape(title)}">{SYMBOLS[outcome]}{mark}'
             f"{links}</span>")
 
 
@@ -136,7 +142,8 @@ def instance_table(report: Report, out_dir: Path, limit: int) -> str:
     shown = ids if limit <= 0 else ids[:limit]
     bases = {r.run_id: Path(os.path.relpath(r.run_dir, out_dir)).as_posix() for r in report.runs}
     columns = ["instance_id", "variant", "run_id", "source_variant", "attempt", "outcome",
-               "exit_status", "eval_status"]
+               "exit_status", "eval_status", "checked_status", "disputed", "grader"]
+    columns = [c for c in columns if c in report.frame.columns]
     frame = report.frame.loc[report.frame["instance_id"].isin(shown), columns]
     cells: dict[tuple[str, str], list[str]] = {}
     for row in frame.itertuples():
@@ -151,8 +158,9 @@ def instance_table(report: Report, out_dir: Path, limit: int) -> str:
             f"<p class='warn'>Showing the first {len(shown):,} of {len(ids):,} instances; "
             "every attempt is in attempts.parquet.</p>")
     legend = ("<p>Each mark is one attempt: ✓ resolved, ✗ unresolved, ⚠ infra error, "
-              "– unsubmitted (hover for statuses); diff, log and traj open the attempt's patch, "
-              "test output and trajectory.</p>")
+              "– unsubmitted, by the official verdict; ≠ where our checked verdict disagrees "
+              "(hover for statuses); diff, log, traj and official open the attempt's patch, "
+              "test output, trajectory and the log the official grader read.</p>")
     return legend + note + html_table(["instance", "repo", *report.variants], rows, "instances",
                                       raw=True)
 
@@ -179,6 +187,9 @@ def _sections(report: Report) -> list[str]:
     if not report.pass_at_k.empty:
         parts += ["<h2>pass@k (unbiased estimator)</h2>",
                   html_table(*fmt.pass_at_k_rows(report.pass_at_k))]
+    if not report.disputed.empty:
+        parts += ["<h2>Disputed attempts</h2>", f"<p>{escape(fmt.DISPUTED_NOTE)}</p>",
+                  html_table(*fmt.disputed_rows(report.disputed, 500), "disputed")]
     if not report.reruns.empty:
         parts += ["<h2>Attempts run more than once</h2>", f"<p>{escape(fmt.RERUNS_NOTE)}</p>",
                   html_table(*fmt.rerun_rows(report.reruns, 500), "reruns")]

@@ -48,6 +48,10 @@ def test_report_lists_disputed_attempts_with_reasons(run_dir, cli, tmp_path):
     text = (tmp_path / "out" / "report.md").read_text()
     assert "## Disputed attempts" in text
     assert "| A | i2 | 0 | resolved | unresolved | passed in the official log" in text
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<h2>Disputed attempts</h2>" in html
+    assert html.count("<b class='disputed'") == 1  # the one disputed attempt is marked
+    assert "checked unresolved" in html and "official_output.txt" in html
     code, _, err = cli("report", run_dir, "--out", tmp_path / "checked", "--verdict", "checked")
     assert code == 0, err
     assert "pass@1 counts the checked verdict" in (tmp_path / "checked" / "report.md").read_text()
