@@ -13,6 +13,7 @@ from pathlib import Path
 from harness.cli import exits_2_on
 from harness.evaluation.graders import (
     GraderError,
+    OfficialGrader,
     add_grader_arguments,
     grader_options,
     official_grader,
@@ -110,6 +111,15 @@ def _select(args: argparse.Namespace) -> Selection:
     return Selection(suite, instances, len(loaded.errors))
 
 
+def warn_unofficial(official: OfficialGrader | None, instances: list[Instance]) -> None:
+    """Name, before anything runs, every instance the official grader cannot grade (no
+    run_scripts/<id>/ folder, no eval script for its repo and version)."""
+    if official is None:
+        return
+    for instance_id, why in official.prepare(instances).items():
+        print(f"warning: {instance_id}: no official verdict possible: {why}", file=sys.stderr)
+
+
 def _run_id(args: argparse.Namespace, prefix: str) -> str:
     return args.run_id or time.strftime(f"{prefix}-%Y%m%d-%H%M%S")
 
@@ -170,10 +180,8 @@ def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob]
               "instance_ids": [i.instance_id for i in selection.instances]}
     _refuse_other_runs(results_dir)
     official = official_grader(selection.suite, grader_options(args))
+    warn_unofficial(official, selection.instances)
     if official is not None:
-        for instance_id, why in official.prepare(selection.instances).items():
-            print(f"warning: {instance_id}: no official verdict possible: {why}",
-                  file=sys.stderr)
         config["grader"] = official.release
     limits = sandbox_limits(args, selection.suite)
     config["sandbox"] = {"cpus": limits.cpus, "memory": limits.memory}

@@ -19,7 +19,14 @@ from harness.evaluation.graders import (
 )
 from harness.instances.select import add_selection_arguments
 from harness.models import Budget, FatalModelError, ModelConfigError, get_variant
-from harness.pipeline.commands import RESULTS_DIR, UsageError, _guard, _run_id, _select
+from harness.pipeline.commands import (
+    RESULTS_DIR,
+    UsageError,
+    _guard,
+    _run_id,
+    _select,
+    warn_unofficial,
+)
 from harness.pipeline.executor import AttemptsLost, Executor, LocalExecutor
 from harness.pipeline.records import read_records, record_key
 from harness.pipeline.run import (
@@ -114,6 +121,7 @@ def _definitions(names: list[str]) -> dict[str, dict]:
 def _config(args: argparse.Namespace, selection, run_id: str, names: list[str]) -> RunConfig:
     agent_limits = AgentLimits(turns=args.max_turns, wall_seconds=args.time_limit)
     official = official_grader(selection.suite, grader_options(args))
+    warn_unofficial(official, selection.instances)
     return RunConfig(
         run_id=run_id, suite=selection.suite.name, suite_digest=selection.suite.digest,
         mode=args.mode, variants=names, variant_definitions=_definitions(names),
