@@ -95,21 +95,29 @@ def spelled_index(outcomes: Mapping[str, str], spelling: str) -> dict[str, list[
 
 def group_tests(
     outcomes: Mapping[str, str], fail_to_pass: tuple[str, ...], pass_to_pass: tuple[str, ...],
-    spelling: str = "exact",
+    spelling: str = "exact", workdir: str = "",
 ) -> TestGroups:
     """Split the expected tests by outcome. Only PASSED counts as a pass: a test that is
     missing, skipped, failed or errored is a failure. A listed name that the report lacks
     exactly is looked up by its official `spelling`; it passes only if every test spelled
-    that way passed."""
+    that way passed. A listed name that starts with the repo's absolute path (`workdir`: a
+    few SWE-bench Pro rows spell files so) is looked up without it too."""
     index = spelled_index(outcomes, spelling) if spelling != "exact" else {}
+    prefix = workdir.rstrip("/") + "/" if workdir else ""
 
-    def status(name: str) -> str | None:
+    def lookup(name: str) -> str | None:
         if name in outcomes:
             return outcomes[name]
         ids = index.get(name)
         if not ids:
             return None
         return "PASSED" if all(outcomes[i] == "PASSED" for i in ids) else "FAILED"
+
+    def status(name: str) -> str | None:
+        found = lookup(name)
+        if found is None and prefix and name.startswith(prefix):
+            found = lookup(name[len(prefix):])
+        return found
 
     def split(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         ok = tuple(n for n in names if status(n) == "PASSED")

@@ -343,7 +343,7 @@ def _interpret(result: EvalResult, exit_code: int | None, timed_out: bool,
         result.status, result.error = EvalStatus.NO_TEST_REPORT, str(exc)
         return
     groups: TestGroups = group_tests(outcomes, instance.fail_to_pass, instance.pass_to_pass,
-                                     spec.spelling)
+                                     spec.spelling, workdir)
     result.tests_status = groups.as_dict()
     result.missing_tests = result.checked_missing = list(groups.missing)
     result.status = grade(groups)

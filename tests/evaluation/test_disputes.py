@@ -68,3 +68,10 @@ def test_an_official_run_without_verdict_says_so() -> None:
                        checked_missing=[], evidence={})
     assert reasons == ["official timeout, checked resolved",
                        "the official run ended without a verdict"]
+
+
+def test_a_name_with_the_repo_path_is_found_without_it() -> None:
+    outcomes = {"test/a.test.ts | Room | shows": "PASSED"}
+    listed = ("/app/test/a.test.ts | Room | shows",)
+    assert group_tests(outcomes, listed, ()).f2p_failure == listed  # no workdir: exact
+    assert group_tests(outcomes, listed, (), workdir="/app").f2p_success == listed
