@@ -41,6 +41,8 @@ def disputes(official: EvalStatus, checked: EvalStatus, *,
                            f"(a naming difference?): {name}")
     for path in evidence.get("files_changed_by_run", []):
         reasons.append(f"changed by the official test run: {path}")
+    for path in evidence.get("hidden_tests_changed", []):
+        reasons.append(f"hidden test file changed while the checked run's tests ran: {path}")
     for path in evidence.get("logs_rewritten", []):
         reasons.append(f"log rewritten during the run (differs from the captured stream): "
                        f"{path}")

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs inside a fresh container from the instance image, as its main process.
 # Inputs in $H (written by the harness): env.sh, model.patch, protected.txt, test.patch or
-# test_setup.sh, test_cmd.sh. Outputs in $H/out: apply_method, logs, test_output.txt,
+# test_setup.sh, test_cmd.sh, hidden_tests.txt (the files the hidden tests write). Outputs in $H/out: apply_method, logs, test_output.txt,
 # test_exit_code, the structured test report, and `step` (the last step reached).
 # Exit codes: 0 tests ran; 90 no workdir; 91 patch did not apply; 92 hidden tests did not go in.
 set -uo pipefail
@@ -62,7 +62,12 @@ if [ -f "$H/test_setup.sh" ]; then
 fi
 
 step tests
+# The hidden test files as they are now, and again after the run: code under test that
+# rewrites them while the tests run makes the checked verdict worthless, so it is caught.
+hidden_sums() { while IFS= read -r f; do [ -n "$f" ] && sha256sum -- "$f" 2>&1; done < "$H/hidden_tests.txt"; }
+hidden_sums > "$OUT/hidden_before.txt"
 timeout -k 5 "$TEST_TIMEOUT" bash "$H/test_cmd.sh" > "$OUT/test_output.txt" 2>&1
 echo $? > "$OUT/test_exit_code"
+hidden_sums > "$OUT/hidden_after.txt"
 step done
 exit 0

@@ -50,6 +50,7 @@ class EvalResult:
     checked_tests_status: dict[str, Any] = field(default_factory=dict)
     disputes: list[str] = field(default_factory=list)
     checked_missing: list[str] = field(default_factory=list)
+    checked_evidence: dict[str, Any] = field(default_factory=dict)  # e.g. hidden tests changed
     official: dict[str, Any] = field(default_factory=dict)  # error, apply method, evidence
     apply_method: str = ""
     binary_files_dropped: list[str] = field(default_factory=list)
@@ -176,6 +177,7 @@ def _inputs(suite: Suite, spec: TestSpec, instance: Instance, patch: str,
         "env.sh": "".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()),
         "model.patch": patch,
         "protected.txt": "\n".join(protected) + "\n",
+        "hidden_tests.txt": "".join(f"{p}\n" for p in written_paths(instance.test_patch)),
         "test_cmd.sh": _test_command(spec, instance),
     }
     if spec.test_setup == "before-repo-set-cmd" and instance.before_repo_set_cmd.strip():
@@ -303,11 +305,22 @@ class Evaluator:
         result.disputes = disputes(
             verdict.status, result.checked, official_tests=verdict.tests_status,
             checked_tests=result.checked_tests_status,
-            checked_missing=result.checked_missing, evidence=verdict.evidence)
+            checked_missing=result.checked_missing,
+            evidence={**verdict.evidence, **result.checked_evidence})
 
 
 def _text(files: dict[str, bytes], name: str) -> str:
     return files.get(name, b"").decode("utf-8", errors="replace")
+
+
+def _changed_hidden_tests(files: dict[str, bytes]) -> list[str]:
+    """The hidden test files whose content the test run changed (sha256sum lines)."""
+    def sums(name: str) -> dict[str, str]:
+        lines = _text(files, name).splitlines()
+        return {line.split("  ", 1)[1]: line.split("  ", 1)[0] for line in lines if "  " in line}
+
+    before, after = sums("hidden_before.txt"), sums("hidden_after.txt")
+    return sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
 
 
 def _interpret(result: EvalResult, exit_code: int | None, timed_out: bool,
@@ -333,6 +346,12 @@ def _interpret(result: EvalResult, exit_code: int | None, timed_out: bool,
     if exit_code != 0 or result.test_exit_code is None:
         result.status = EvalStatus.ENGINE_ERROR
         result.error = f"evaluation script exited {exit_code} at step {_text(files, 'step')!r}"
+        return
+    changed = _changed_hidden_tests(files)
+    if changed:
+        result.status = EvalStatus.UNRESOLVED
+        result.error = f"hidden test files changed while the tests ran: {', '.join(changed)}"
+        result.checked_evidence = {"hidden_tests_changed": changed}
         return
     report_name = REPORT_PATH.removeprefix(f"{HARNESS_DIR}/out/")
     report = _text(files, report_name) if report_name in files else None

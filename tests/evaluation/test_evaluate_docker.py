@@ -162,3 +162,32 @@ def test_a_prebuilt_image_rebuilt_under_its_tag_is_graded_again(evaluator, image
         assert runner.key(mini_instance, mini_instance.patch) != first
     finally:
         docker_client.images.remove("harness-test/retag:calc__calc-1")
+
+
+REWRITE_AND_RERUN = '''
+
+import os as _os
+import sys as _sys
+
+_TESTS = "/testbed/tests/test_ops.py"
+if "pytest" in _sys.modules and not _os.environ.get("_SPOOF_AGAIN"):
+    with open(_TESTS) as _f:
+        _text = _f.read()
+    with open(_TESTS, "w") as _f:
+        _f.write(_text.replace("assert ", "assert True or "))
+    _os.environ["_SPOOF_AGAIN"] = "1"
+    _os.execv(_sys.executable, [_sys.executable, "-m", "pytest", *_sys.argv[1:]])  # again
+'''
+
+
+def test_hidden_tests_rewritten_while_they_run_are_caught(evaluator, mini_instance, make_patch):
+    """The patch fixes nothing: at import it rewrites the hidden test file so every assert
+    holds, then runs pytest again, whose report then says every test passed. The hidden
+    test files are hashed before and after the run, so the verdict is not resolved."""
+    ops = "calc/ops.py"
+    spoof = make_patch({ops: make_patch.read(ops) + REWRITE_AND_RERUN})
+    result = evaluator.evaluate(mini_instance, spoof, "spoof")
+    assert "assert True or" not in make_patch.read("tests/test_ops.py")
+    assert result.status is EvalStatus.UNRESOLVED
+    assert result.error == "hidden test files changed while the tests ran: tests/test_ops.py"
+    assert result.checked_evidence == {"hidden_tests_changed": ["tests/test_ops.py"]}
