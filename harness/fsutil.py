@@ -6,10 +6,25 @@ import os
 import re
 from pathlib import Path
 
+# What a run folder holds besides its variants' folders: a variant may never be named so.
+RUN_DIR_ENTRIES = frozenset({"config.json", "records.jsonl", "report"})
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
+
 
 def dir_name(name: str) -> str:
-    """A model or variant name as one folder name (`org/model` -> `org__model`)."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "__", name).strip("_") or "model"
+    """A model or variant name as one folder name inside a run folder (`org/model` ->
+    `org__model`): never empty, `.`/`..`, hidden, or one of the run folder's own files."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "__", name).strip("_") or "model"
+    if safe.startswith(".") or safe in RUN_DIR_ENTRIES:
+        safe = f"_{safe}"
+    return safe
+
+
+def is_safe_name(name: str) -> bool:
+    """One plain path component (letters, digits, `.`, `_`, `-`; starting with neither a dot
+    nor a dash): what an instance id must be to name a folder, as every SWE-bench and SWE-bench
+    Pro id is."""
+    return bool(SAFE_NAME.fullmatch(name))
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from harness.fsutil import is_safe_name
 from harness.instances.errors import RowError
 from harness.instances.model import Instance, RowOrigin
 from harness.instances.pro_image import official_image_tag
@@ -165,6 +166,10 @@ def normalize_row(row: Mapping[str, Any], origin: RowOrigin, schema: str) -> Ins
             raise RowError(origin.source, origin.row, rule.key, str(exc)) from None
     if not values["instance_id"].strip():
         raise RowError(origin.source, origin.row, "instance_id", "empty instance_id")
+    if not is_safe_name(values["instance_id"]):
+        raise RowError(origin.source, origin.row, "instance_id",
+                       f"{values['instance_id']!r} cannot name a folder: an instance id is "
+                       "letters, digits, '.', '_' and '-', starting with neither '.' nor '-'")
     if "language" in values and not values["language"]:
         del values["language"]  # keep the model's default rather than an empty language
     if schema == "swebench_pro" and not values.get("image_tag"):

@@ -155,3 +155,12 @@ def test_a_pro_row_without_dockerhub_tag_gets_the_official_tag() -> None:
     tagged = normalize_row({**row, "dockerhub_tag": "own-tag"}, RowOrigin("rows.jsonl", 1),
                            "swebench_pro")
     assert tagged.image_tag == "own-tag"
+
+
+@pytest.mark.parametrize("bad", ["/abs/path", "../../x", ".hidden", "-rf"])
+def test_an_instance_id_that_is_a_path_is_a_row_error(bad: str) -> None:
+    row = {"instance_id": bad, "repo": "o/r", "base_commit": "abc", "patch": "",
+           "test_patch": "", "problem_statement": "x", "FAIL_TO_PASS": "[]",
+           "PASS_TO_PASS": "[]"}
+    with pytest.raises(RowError, match=r"rows.jsonl row 3.*instance_id.*cannot name a folder"):
+        normalize_row(row, RowOrigin("rows.jsonl", 3), "swebench")

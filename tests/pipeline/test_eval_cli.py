@@ -139,3 +139,25 @@ def test_ctrl_c_removes_every_container_of_the_run(tmp_path, mini_instance, make
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert run_containers(docker_client, run_id) == []
+
+
+def test_model_names_that_are_paths_stay_inside_the_run_folder(tmp_path, mini_instance,
+                                                              docker_client, run_id):
+    """A model_name_or_path of `..`, `config.json` or an absolute path names a folder inside
+    the run folder; the run's own files are untouched and nothing is written beside it."""
+    names = ["..", "config.json", "/etc/harness-x", "records.jsonl"]
+    preds = write_predictions(tmp_path / "p.jsonl", [
+        {"instance_id": "calc__calc-1", "model_name_or_path": name, "model_patch": ""}
+        for name in names])
+    results = tmp_path / "results"
+    proc = harness("eval", "--suite", str(MINI / "suite.toml"), "--predictions", str(preds),
+                   "--run-id", run_id, "--results-dir", str(results), "--no-progress",
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    run_dir = results / run_id
+    assert sorted(p.name for p in results.iterdir()) == [run_id]
+    assert json.loads((run_dir / "config.json").read_text())["run_id"] == run_id
+    assert len(run_records(results, run_id)) == len(names)
+    folders = {p.name for p in run_dir.iterdir() if p.is_dir()}
+    assert folders == {"_..", "_config.json", "etc__harness-x", "_records.jsonl"}
+    assert not Path("/etc/harness-x").exists()
