@@ -45,6 +45,7 @@ step restore
 # Files the model may not touch (tests, conftest.py, ...) go back to base_commit or away.
 while IFS= read -r path; do
   [ -z "$path" ] && continue
+  case "/$path/" in */../*|*/./*|//*) continue ;; esac  # only paths inside the repo
   if git cat-file -e "$BASE_COMMIT:$path" 2>/dev/null; then
     git checkout -q "$BASE_COMMIT" -- "$path"
   else

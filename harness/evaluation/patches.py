@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
 from dataclasses import dataclass
 
@@ -125,12 +126,24 @@ def matches_any(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
     return any(_glob_regex(p).match(path) for p in patterns)
 
 
+def confined(path: str) -> str | None:
+    """`path` normalised inside the repo (`a/./b/../c` -> `a/c`), or None when it leaves it
+    (`../x`, `/abs`, `tests/../../x`) or names the repo itself: never a path to act on."""
+    norm = posixpath.normpath(path)
+    if norm.startswith(("/", "../")) or norm in (".", "..", ""):
+        return None
+    return norm
+
+
 def protected_paths(model_patch: str, patterns: tuple[str, ...]) -> list[str]:
-    """Paths the model patch touched that grading must restore to base_commit (or remove)."""
-    return [p for p in touched_paths(model_patch) if matches_any(p, patterns)]
+    """Paths the model patch touched that grading must restore to base_commit (or remove),
+    normalised; paths outside the repo are dropped (git apply refuses them anyway, and a
+    restore step must never act outside the repo)."""
+    paths = [c for p in touched_paths(model_patch) if (c := confined(p)) is not None]
+    return [p for p in dict.fromkeys(paths) if matches_any(p, patterns)]
 
 
 __all__ = [
-    "FileDiff", "matches_any", "patch_sha256", "protected_paths", "split_file_diffs",
+    "FileDiff", "confined", "matches_any", "patch_sha256", "protected_paths", "split_file_diffs",
     "strip_binary", "touched_paths", "written_paths",
 ]

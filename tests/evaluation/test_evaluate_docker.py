@@ -191,3 +191,16 @@ def test_hidden_tests_rewritten_while_they_run_are_caught(evaluator, mini_instan
     assert result.status is EvalStatus.UNRESOLVED
     assert result.error == "hidden test files changed while the tests ran: tests/test_ops.py"
     assert result.checked_evidence == {"hidden_tests_changed": ["tests/test_ops.py"]}
+
+
+def test_a_section_naming_a_path_outside_the_repo_cannot_delete_the_hidden_tests(
+        evaluator, mini_instance):
+    """A header-only section for `tests/../../../tmp/harness-eval/test.patch` matches the
+    protected `tests/**` as text; the restore step must never act on it (it would delete the
+    hidden test patch before it goes in)."""
+    escape = ("--- a/tests/../../../tmp/harness-eval/test.patch\n"
+              "+++ b/tests/../../../tmp/harness-eval/test.patch\n")
+    result = evaluator.evaluate(mini_instance, mini_instance.patch + escape, "sneaky")
+    assert "tmp/harness-eval/test.patch" not in " ".join(result.restored_paths)
+    assert result.status is EvalStatus.RESOLVED, (result.error, result.apply_method)
+    assert result.tests_status["FAIL_TO_PASS"]["success"] == ["tests/test_ops.py::test_clamp_high"]

@@ -1,4 +1,5 @@
 from harness.evaluation.patches import (
+    confined,
     matches_any,
     patch_sha256,
     protected_paths,
@@ -82,3 +83,12 @@ def test_protected_patterns_match_test_dirs_and_conftest_at_any_depth():
 def test_patch_hash_treats_none_as_empty_and_changes_with_content():
     assert patch_sha256(None) == patch_sha256("")
     assert patch_sha256(TEXT) != patch_sha256(TEXT + "\n")
+
+
+def test_paths_outside_the_repo_are_never_protected_paths():
+    escape = ("--- a/tests/../../../tmp/harness-eval/test.patch\n"
+              "+++ b/tests/../../../tmp/harness-eval/test.patch\n")
+    inside = "--- a/tests/./x/../test_a.py\n+++ b/tests/./x/../test_a.py\n@@ -1 +1 @@\n-a\n+b\n"
+    assert protected_paths(escape + inside, ("tests/**",)) == ["tests/test_a.py"]
+    assert confined("/etc/passwd") is None and confined("a/../..") is None
+    assert confined("a/./b/../c") == "a/c"
