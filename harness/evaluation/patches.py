@@ -107,19 +107,43 @@ def written_paths(patch: str) -> list[str]:
     return [d.new_path for d in split_file_diffs(patch) if d.new_path]
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """`**/` matches any number of directories, `*` and `?` stay within one path segment."""
+# A protected-path glob, as tokens: `**/` any number of directories, `**` anything, `*` and
+# `?` within one path segment, anything else itself. Rendered as a Python regex for the host
+# and as a POSIX ERE for bash's [[ =~ ]] in the container, so both read a pattern alike.
+_GLOB_TOKENS = (("**/", "(?:.*/)?", "(.*/)?"), ("**", ".*", ".*"), ("*", "[^/]*", "[^/]*"),
+                ("?", "[^/]", "[^/]"))
+_ERE_PLAIN = re.compile(r"[A-Za-z0-9/_~@,=:%-]")
+
+
+def _glob_render(pattern: str, ere: bool) -> str:
     out, i = "", 0
     while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out, i = out + "(?:.*/)?", i + 3
-        elif pattern.startswith("**", i):
-            out, i = out + ".*", i + 2
+        for token, python, posix in _GLOB_TOKENS:
+            if pattern.startswith(token, i):
+                out, i = out + (posix if ere else python), i + len(token)
+                break
         else:
             c = pattern[i]
-            out += "[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c)
+            if not ere:
+                out += re.escape(c)
+            elif _ERE_PLAIN.fullmatch(c):
+                out += c
+            elif c in ".+()|{}$^":
+                out += f"[{c}]"
+            else:
+                raise ValueError(f"protected pattern {pattern!r}: character {c!r} is not "
+                                 "supported")
             i += 1
-    return re.compile(out + r"\Z")
+    return out
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(_glob_render(pattern, ere=False) + r"\Z")
+
+
+def glob_ere(pattern: str) -> str:
+    """The POSIX extended regex (unanchored) that matches what `pattern` matches."""
+    return _glob_render(pattern, ere=True)
 
 
 def matches_any(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
@@ -144,6 +168,6 @@ def protected_paths(model_patch: str, patterns: tuple[str, ...]) -> list[str]:
 
 
 __all__ = [
-    "FileDiff", "confined", "matches_any", "patch_sha256", "protected_paths", "split_file_diffs",
-    "strip_binary", "touched_paths", "written_paths",
+    "FileDiff", "confined", "glob_ere", "matches_any", "patch_sha256", "protected_paths",
+    "split_file_diffs", "strip_binary", "touched_paths", "written_paths",
 ]

@@ -15,7 +15,13 @@ from harness.evaluation.disputes import disputes
 from harness.evaluation.graders import OFFICIAL_DIR, OFFICIAL_OUT, GraderError, OfficialGrader
 from harness.evaluation.grading import EvalStatus, TestGroups, grade, group_tests
 from harness.evaluation.parsers import ParseError, parse_results
-from harness.evaluation.patches import patch_sha256, protected_paths, strip_binary, written_paths
+from harness.evaluation.patches import (
+    glob_ere,
+    patch_sha256,
+    protected_paths,
+    strip_binary,
+    written_paths,
+)
 from harness.instances.images import ImageNameError, image_name
 from harness.instances.model import Instance
 from harness.sandbox.container import Limits, SandboxError, run_to_completion
@@ -177,6 +183,7 @@ def _inputs(suite: Suite, spec: TestSpec, instance: Instance, patch: str,
         "env.sh": "".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()),
         "model.patch": patch,
         "protected.txt": "\n".join(protected) + "\n",
+        "protected_re.txt": "".join(f"{glob_ere(p)}\n" for p in spec.protected),
         "hidden_tests.txt": "".join(f"{p}\n" for p in written_paths(instance.test_patch)),
         "test_cmd.sh": _test_command(spec, instance),
     }

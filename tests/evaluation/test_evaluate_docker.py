@@ -8,6 +8,7 @@ import pytest
 
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.runner import Evaluator
+from harness.instances.localrepo import build_git_repo, git
 from harness.sandbox.engine import run_containers
 
 pytestmark = pytest.mark.docker
@@ -204,3 +205,38 @@ def test_a_section_naming_a_path_outside_the_repo_cannot_delete_the_hidden_tests
     assert "tmp/harness-eval/test.patch" not in " ".join(result.restored_paths)
     assert result.status is EvalStatus.RESOLVED, (result.error, result.apply_method)
     assert result.tests_status["FAIL_TO_PASS"]["success"] == ["tests/test_ops.py::test_clamp_high"]
+
+
+def quoted_new_file(quoted: str, body: str) -> str:
+    """A new-file section whose name is C-quoted, as git writes names with odd bytes."""
+    lines = body.splitlines()
+    added = "".join(f"+{line}\n" for line in lines)
+    return (f'diff --git "a/{quoted}" "b/{quoted}"\nnew file mode 100644\n--- /dev/null\n'
+            f'+++ "b/{quoted}"\n@@ -0,0 +1,{len(lines)} @@\n{added}')
+
+
+@pytest.mark.parametrize("quoted", [r"conf\164est.py", r"tests/conf\164est.py"])
+def test_a_conftest_behind_a_quoted_name_is_removed(evaluator, mini_instance, quoted):
+    """`git apply` unquotes `conf\\164est.py` to conftest.py while a text parse of the patch
+    sees another name: what the patch changed is read from the tree, so it is removed."""
+    result = evaluator.evaluate(mini_instance, quoted_new_file(quoted, CHEAT_CONFTEST), "cheat")
+    assert result.apply_method == "git apply --verbose"
+    assert quoted.replace(r"conf\164est", "conftest") in result.restored_paths
+    assert result.status is EvalStatus.UNRESOLVED, result.tests_status
+
+
+def test_a_rename_into_a_protected_path_is_undone(evaluator, mini_suite, mini_instance,
+                                                  tmp_path):
+    """A rename (made by real git) turning calc/__init__.py into a cheating conftest.py:
+    the tree shows the new name, which is protected, and it goes."""
+    repo = tmp_path / "repo"
+    build_git_repo(mini_suite.resolve_path(mini_suite.image.repos_dir) / "calc", repo)
+    git(repo, "mv", "calc/__init__.py", "conftest.py")
+    (repo / "conftest.py").write_text((repo / "conftest.py").read_text() + CHEAT_CONFTEST)
+    git(repo, "add", "-A")
+    rename = git(repo, "diff", "--cached", "-M10%", "HEAD")
+    assert "rename to conftest.py" in rename
+    result = evaluator.evaluate(mini_instance, rename, "cheat")
+    assert result.apply_method == "git apply --verbose"
+    assert "conftest.py" in result.restored_paths
+    assert result.status is EvalStatus.UNRESOLVED, result.tests_status
