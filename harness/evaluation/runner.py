@@ -246,7 +246,7 @@ class Evaluator:
             return result
         result.seconds["image"] = round(time.monotonic() - started, 3)
         if spec.command or self.official is None:
-            self._checked_run(result, image, instance, patch or "")
+            self._checked_run(result, image, instance, spec, patch or "")
             result.checked_status = result.status
             result.checked_tests_status = result.tests_status
         else:  # no structured command for this repo: the official verdict stands alone
@@ -256,9 +256,8 @@ class Evaluator:
         return result
 
     def _checked_run(self, result: EvalResult, image: str, instance: Instance,
-                     patch: str) -> None:
+                     spec: TestSpec, patch: str) -> None:
         text, result.binary_files_dropped = strip_binary(patch)
-        spec = self.suite.tests_for(instance.repo)
         protected = sorted(set(protected_paths(text, spec.protected))
                            | set(written_paths(instance.test_patch)))
         try:
