@@ -40,12 +40,15 @@ def test_quirky_names_agree_with_the_official_grader(official, instances, instan
     assert gold.grader.startswith("swebench 5.")
     assert gold.status is EvalStatus.RESOLVED, (gold.error, gold.tests_status)
     assert gold.checked is EvalStatus.RESOLVED, gold.checked_tests_status
-    assert gold.disputes == []
+    assert gold.disputes == [] and gold.missing_tests == []
     assert "+ : '>>>>> Start Test Output'" in gold.official_output
     empty = official.evaluate(instance, "", "empty", run_empty=True)
     assert empty.status is EvalStatus.UNRESOLVED and empty.checked is EvalStatus.UNRESOLVED
     assert set(empty.tests_status["FAIL_TO_PASS"]["failure"]) == set(instance.fail_to_pass)
     assert empty.disputes == []
+    # The new tests are in the official log (failing), except any the test patch adds in a
+    # file that no longer even collects: those alone are missing.
+    assert set(empty.missing_tests) <= set(instance.fail_to_pass)
 
 
 @pytest.fixture(scope="module")

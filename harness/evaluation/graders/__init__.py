@@ -47,7 +47,7 @@ class OfficialVerdict:
     error: str = ""
     # Per-test statuses as the official parser spelled them (name -> PASSED/FAILED/...).
     statuses: dict[str, str] = field(default_factory=dict)
-    # Facts a dispute may cite: e.g. {"test_files_changed": [...], "logs_rewritten": [...]}.
+    # Facts a dispute may cite: e.g. {"files_changed_by_run": [...], "logs_rewritten": [...]}.
     evidence: dict[str, Any] = field(default_factory=dict)
     log: str = field(default="", repr=False)  # the log(s) the official parser read
 
