@@ -14,6 +14,7 @@ from harness.evaluation.grading import SPELLINGS
 
 # The official graders a suite may name (harness.evaluation.graders implements them).
 GRADER_NAMES = ("native", "swebench", "swebench-pro")
+TEST_USERS = ("unprivileged", "root")
 
 TASKS_DIR = Path(os.environ.get("HARNESS_TASKS_DIR", Path(__file__).resolve().parents[1] / "tasks"))
 
@@ -52,11 +53,38 @@ class TestSpec:
     test_setup: str = "test-patch"
     tests_joiner: str = " "
     pre_command: str = ""  # e.g. activating an environment in a prebuilt image
+    # Globs of paths the model may not change: what the patch does to them is undone before
+    # the checked run (tests; every file pytest or Python reads config or code from before
+    # the tests: its ini/cfg/toml files, conftest.py, *.pth, package metadata with entry
+    # points, site/usercustomize).
     protected: tuple[str, ...] = (
         "tests/**", "test/**", "testing/**", "**/tests/**", "**/test_*.py", "**/*_test.py",
-        "**/conftest.py", "conftest.py", "pytest.ini", "tox.ini", "setup.cfg",
-        "**/sitecustomize.py", "**/usercustomize.py", "**/*.pth",
+        "**/conftest.py", "conftest.py", "**/pytest.ini", "**/.pytest.ini", "**/tox.ini",
+        "**/setup.cfg", "**/pyproject.toml", "**/sitecustomize.py", "**/usercustomize.py",
+        "**/*.pth", "**/*.dist-info/**", "**/*.egg-info/**", "**/*.egg-link",
     )
+    # Top-level modules a patch may not add or change at the repo root, where `python -m`
+    # finds them before the installed ones: the test runner, its plugins and dependencies;
+    # "@stdlib" stands for every standard-library module.
+    shadowed_modules: tuple[str, ...] = (
+        "@stdlib", "pytest", "_pytest", "pytest_*", "pluggy", "py", "iniconfig", "packaging",
+        "tomli", "exceptiongroup", "attr", "attrs", "more_itertools", "six", "setuptools",
+        "pkg_resources", "importlib_metadata", "zipp", "typing_extensions", "colorama",
+        "xdist", "execnet", "coverage", "hypothesis", "_hypothesis_pytestplugin",
+    )
+    # Who runs the test command: "unprivileged" (a uid of its own, which cannot reach the
+    # harness's files or the report once written) or "root" (images that keep what the tests
+    # need under /root).
+    test_user: str = "unprivileged"
+    # Sentinel tests appended to one hidden test file (the first matching `sentinel_files`,
+    # one named by a FAIL_TO_PASS test first): {passing} must pass and {failing} must fail,
+    # names drawn at grading time (put in by plain replacement: other braces stay as they
+    # are). "" turns them off (runners that would not collect them).
+    sentinel: str = (
+        "def {passing}():\n    assert sum([1, 2]) == 3\n\n\n"
+        "def {failing}():\n    assert sum([1, 2]) == 4\n"
+    )
+    sentinel_files: str = "**/test_*.py"
     timeout: int = 1800  # seconds for the whole test command
     env: tuple[tuple[str, str], ...] = ()
     # How the official parser spells a test the structured report names in full (see
@@ -195,6 +223,12 @@ def load_suite(name_or_path: str) -> Suite:
         if not spec.command and grader == "native":
             raise SuiteError(f"{path} [{where}]: no test command, and no official grader to "
                              "give the verdict instead")
+        if spec.test_user not in TEST_USERS:
+            raise SuiteError(f"{path} [{where}]: test_user {spec.test_user!r} is not one of "
+                             f"{list(TEST_USERS)}")
+        if spec.sentinel and not ("{passing}" in spec.sentinel and "{failing}" in spec.sentinel):
+            raise SuiteError(f"{path} [{where}]: sentinel must name both {{passing}} and "
+                             "{failing}")
         if spec.spelling not in SPELLINGS:
             raise SuiteError(f"{path} [{where}]: spelling {spec.spelling!r} is not one of "
                              f"{sorted(SPELLINGS)}")

@@ -43,6 +43,11 @@ def disputes(official: EvalStatus, checked: EvalStatus, *,
         reasons.append(f"changed by the official test run: {path}")
     for path in evidence.get("hidden_tests_changed", []):
         reasons.append(f"hidden test file changed while the checked run's tests ran: {path}")
+    if evidence.get("sentinel_breach"):
+        reasons.append(f"the checked run caught tampering: {evidence['sentinel_breach']}")
+    if evidence.get("report_writes"):
+        reasons.append(f"the checked run caught tampering: the report was written "
+                       f"{evidence['report_writes']} times")
     for path in evidence.get("logs_rewritten", []):
         reasons.append(f"log rewritten during the run (differs from the captured stream): "
                        f"{path}")

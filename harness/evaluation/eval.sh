@@ -1,16 +1,30 @@
 #!/bin/bash
-# Runs inside a fresh container from the instance image, as its main process.
-# Inputs in $H (written by the harness): env.sh, model.patch, protected.txt (paths to restore),
-# protected_re.txt (the suite's protected globs as EREs), test.patch or test_setup.sh,
-# test_cmd.sh, hidden_tests.txt (the files the hidden tests write). Outputs in $H/out: apply_method, logs, test_output.txt,
-# test_exit_code, the structured test report, and `step` (the last step reached).
-# Exit codes: 0 tests ran; 90 no workdir; 91 patch did not apply; 92 hidden tests did not go in.
+# Runs inside a fresh container from the instance image, as its main process, as root.
+# Inputs in $H (written by the harness, root-only once this starts): env.sh, model.patch,
+# protected.txt (paths to restore), protected_re.txt (the suite's protected globs as EREs, one
+# per line), test.patch or test_setup.sh, test_cmd.sh, hidden_tests.txt (the files the hidden
+# tests write), and sentinel.txt (tests appended to $SENTINEL_FILE).
+# Outputs in $H/out: apply_method, logs, output_head/output_tail/output_rest (the test
+# command's output, capped), test_exit_code, report.raw (every write to the report path, each
+# followed by $REPORT_SEP), and `step` (the last step reached).
+# Exit codes: 0 tests ran; 90 no workdir; 91 patch did not apply; 92 hidden tests did not go
+# in; 93 the test user could not be set up.
+#
+# The test command is the only step that runs code the patch wrote. With TEST_USER=unprivileged
+# it runs as uid $TEST_UID: it cannot read the inputs, write the outputs, signal this script,
+# or change the hidden test files in place; the report path is a FIFO read by a root process,
+# so a report can be added to but never rewritten; whatever it leaves running is killed before
+# the hidden tests are hashed again.
 set -uo pipefail
 H=/tmp/harness-eval
 OUT=$H/out
+RUN=/tmp/harness-run  # root-owned, world-readable: the test command and the report FIFO
 mkdir -p "$OUT"
+chmod 700 "$H"
 source "$H/env.sh"
 step() { echo "$1" > "$OUT/step"; }
+# After the patch is in, no git command may run what the patch could have configured.
+safe_git() { git -c core.hooksPath=/dev/null -c core.fsmonitor= "$@"; }
 
 step workdir
 cd "$WORKDIR" 2>"$OUT/error" || exit 90
@@ -20,8 +34,16 @@ if [ "$RESET_TO_BASE" = 1 ]; then
 fi
 
 step apply
-# Ignored files before the patch: those after it that are new were made by the patch.
-git ls-files -z --others --ignored --exclude-standard --directory > "$OUT/ignored_before.z"
+# Before the patch: untracked files (ignored ones too) that are protected are kept, to be put
+# back; git's own config is kept, as `patch` could write .git/config. Every file whose inode
+# changes after the mark (written, renamed, chmod-ed, a new symlink) is found again by ctime.
+git ls-files -z --others | grep -zxE -f "$H/protected_re.txt" > "$OUT/untracked_protected.z"
+if [ -s "$OUT/untracked_protected.z" ]; then
+  tar --null -T "$OUT/untracked_protected.z" -cf "$OUT/untracked_protected.tar"
+fi
+git_dir=$(git rev-parse --absolute-git-dir)
+cp -a "$git_dir/config" "$OUT/git_config"
+touch "$OUT/apply_mark"
 reset_tree() { git reset -q --hard; git clean -fdq; }
 try_apply() {
   echo ">>> $*" >> "$OUT/apply_log.txt"
@@ -42,21 +64,18 @@ else
   exit 91
 fi
 echo "$method" > "$OUT/apply_method"
-git add -A -N . 2>/dev/null && git -c core.quotepath=off diff --binary "$BASE_COMMIT" > "$OUT/applied.diff" 2>/dev/null
+cp "$OUT/git_config" "$git_dir/config"
+safe_git add -A -N . 2>/dev/null
+safe_git -c core.quotepath=off diff --no-ext-diff --no-textconv --binary "$BASE_COMMIT" \
+  > "$OUT/applied.diff" 2>/dev/null
 
 step restore
-# Files the model may not touch (tests, conftest.py, ...) go back to base_commit or away. What
-# the patch changed is git's own account of the tree (tracked changes, renames both ways, new
-# files, new ignored files), not a parse of the patch text; the host's list (paths named in the
-# patch, the hidden tests' files) is added to it. Only paths inside the repo are acted on.
-mapfile -t protected_re < "$H/protected_re.txt"
-is_protected() {
-  local re
-  for re in "${protected_re[@]}"; do
-    [ -n "$re" ] && [[ $1 =~ ^($re)$ ]] && return 0
-  done
-  return 1
-}
+# Files the model may not touch (tests, conftest.py, config pytest reads, ...) go back to
+# their state before the patch, or away. What the patch changed is the tree's own account
+# (git status with renames both ways, plus every path whose inode changed since the mark,
+# ignored files and symlinks included), not a parse of the patch text; the host's list (paths
+# named in the patch, the hidden tests' files) is added to it. Every symlink the patch made
+# goes too. Only paths inside the repo are acted on.
 status_paths() {  # porcelain v1 -z: "XY path", a rename or copy followed by its old path
   local entry old
   while IFS= read -r -d '' entry; do
@@ -64,51 +83,118 @@ status_paths() {  # porcelain v1 -z: "XY path", a rename or copy followed by its
     case "${entry:0:2}" in *R*|*C*) IFS= read -r -d '' old && printf '%s\0' "$old" ;; esac
   done
 }
-with_files() {  # a new ignored folder stands for every file in it
-  local p
-  while IFS= read -r -d '' p; do
-    if [ -d "$p" ]; then find "$p" -print0; else printf '%s\0' "$p"; fi
-  done
-}
-git ls-files -z --others --ignored --exclude-standard --directory > "$OUT/ignored_after.z"
 {
-  git status --porcelain=v1 -z --untracked-files=all 2>/dev/null | status_paths
-  comm -z -13 <(sort -z "$OUT/ignored_before.z") <(sort -z "$OUT/ignored_after.z") | with_files
-} > "$OUT/changed.z"
+  safe_git status --porcelain=v1 -z --untracked-files=all 2>/dev/null | status_paths
+  find . -path ./.git -prune -o -cnewer "$OUT/apply_mark" ! -type d -printf '%P\0'
+} | sort -zu > "$OUT/changed.z"
 declare -A seen=()
 restore() {
   local path=${1%/}
   [ -z "$path" ] && return
-  case "/$path/" in */../*|*/./*|//*) return ;; esac
+  case "/$path/" in */../*|*/./*|//*|/.git/*) return ;; esac
   [ -n "${seen[$path]:-}" ] && return
   seen[$path]=1
-  if git cat-file -e "$BASE_COMMIT:$path" 2>/dev/null; then
-    git checkout -q "$BASE_COMMIT" -- "$path"
-  else
-    rm -rf -- "$path"
+  rm -rf -- "$path"
+  if safe_git cat-file -e "$BASE_COMMIT:$path" 2>/dev/null; then
+    safe_git checkout -q "$BASE_COMMIT" -- "$path"
   fi
   echo "$path" >> "$OUT/restored.txt"
 }
-while IFS= read -r path; do restore "$path"; done < "$H/protected.txt"
+# Symlinks first: nothing below may be reached through a link the patch made.
 while IFS= read -r -d '' path; do
-  is_protected "${path%/}" && restore "$path"
+  [ -L "$path" ] && restore "$path"
 done < "$OUT/changed.z"
+while IFS= read -r path; do restore "$path"; done < "$H/protected.txt"
+grep -zxE -f "$H/protected_re.txt" "$OUT/changed.z" > "$OUT/changed_protected.z"
+while IFS= read -r -d '' path; do restore "$path"; done < "$OUT/changed_protected.z"
+if [ -f "$OUT/untracked_protected.tar" ]; then
+  xargs -0 -r rm -rf -- < "$OUT/untracked_protected.z"
+  tar -xf "$OUT/untracked_protected.tar"
+fi
 
 step tests_in
 if [ -f "$H/test.patch" ]; then
-  git apply --verbose "$H/test.patch" > "$OUT/test_patch_log.txt" 2>&1 || exit 92
+  safe_git apply --verbose "$H/test.patch" > "$OUT/test_patch_log.txt" 2>&1 || exit 92
 fi
 if [ -f "$H/test_setup.sh" ]; then
   bash "$H/test_setup.sh" > "$OUT/test_patch_log.txt" 2>&1 || exit 92
 fi
+# Sentinel tests, named at grading time: one must pass, one must fail. A run whose report
+# gets them wrong was tampered with.
+if [ -n "$SENTINEL_FILE" ] && [ -f "$SENTINEL_FILE" ] && [ ! -L "$SENTINEL_FILE" ]; then
+  { printf '\n'; cat "$H/sentinel.txt"; } >> "$SENTINEL_FILE" && echo "$SENTINEL_FILE" > "$OUT/sentinel_in"
+fi
+
+step test_user
+mkdir -p "$RUN/report"
+chmod 755 "$RUN" "$RUN/report"
+cp "$H/test_cmd.sh" "$RUN/test_cmd.sh" && chmod 644 "$RUN/test_cmd.sh"
+rm -f "$REPORT" && mkfifo -m 622 "$REPORT" || exit 93
+mkfifo -m 600 "$RUN/output.fifo" || exit 93
+as_tester=()
+if [ "$TEST_USER" = unprivileged ]; then
+  grep -q "^harness-test:" /etc/passwd ||
+    echo "harness-test:x:$TEST_UID:$TEST_UID:harness tests:/tmp/harness-home:/bin/sh" >> /etc/passwd
+  grep -q "^harness-test:" /etc/group || echo "harness-test:x:$TEST_UID:" >> /etc/group
+  mkdir -p /tmp/harness-home && chown "$TEST_UID:$TEST_UID" /tmp/harness-home
+  chown -R "$TEST_UID:$TEST_UID" "$WORKDIR" || exit 93
+  # The hidden test files stay root's: the tests read them, only a rename can replace them.
+  while IFS= read -r f; do
+    [ -f "$f" ] && [ ! -L "$f" ] && chown root:root -- "$f" && chmod 644 -- "$f"
+  done < "$H/hidden_tests.txt"
+  [ -f "${SENTINEL_FILE:-/nonexistent}" ] && chown root:root -- "$SENTINEL_FILE"
+  if command -v setpriv >/dev/null 2>&1; then
+    as_tester=(setpriv "--reuid=$TEST_UID" "--regid=$TEST_UID" --clear-groups)
+  elif chroot --help 2>&1 | grep -q -- --skip-chdir; then
+    as_tester=(chroot --skip-chdir "--userspec=$TEST_UID:$TEST_UID" "--groups=$TEST_UID" /)
+  else
+    echo "the image has neither setpriv nor chroot --skip-chdir to drop root" > "$OUT/error"
+    exit 93
+  fi
+  as_tester=(env HOME=/tmp/harness-home USER=harness-test LOGNAME=harness-test "${as_tester[@]}")
+fi
+kill_leftovers() {  # every process of the test user, until none is left
+  local round p left
+  [ "$TEST_USER" = unprivileged ] || return 0
+  for round in 1 2 3 4 5; do
+    "${as_tester[@]}" bash -c 'kill -9 -1' 2>/dev/null
+    left=0
+    for p in /proc/[0-9]*; do
+      [ "$(stat -c %u "$p" 2>/dev/null)" = "$TEST_UID" ] && left=1 && break
+    done
+    [ "$left" = 0 ] && return 0
+    sleep 0.2
+  done
+}
 
 step tests
-# The hidden test files as they are now, and again after the run: code under test that
-# rewrites them while the tests run makes the checked verdict worthless, so it is caught.
+# The hidden test files as they are now, and again after the run (and after whatever the run
+# left behind is gone): code under test that rewrites them is caught.
 hidden_sums() { while IFS= read -r f; do [ -n "$f" ] && sha256sum -- "$f" 2>&1; done < "$H/hidden_tests.txt"; }
 hidden_sums > "$OUT/hidden_before.txt"
-timeout -k 5 "$TEST_TIMEOUT" bash "$H/test_cmd.sh" > "$OUT/test_output.txt" 2>&1
+# Readers, as root: the report FIFO (each writer's session, then the separator) and the
+# output (the first and last $OUTPUT_CAP bytes kept, the count of the rest).
+( while [ ! -e "$RUN/stop" ]; do cat "$REPORT"; printf '\n%s\n' "$REPORT_SEP"; done ) \
+  | head -c "$REPORT_CAP" > "$OUT/report.raw" &
+report_reader=$!
+{
+  head -c "$OUTPUT_CAP" > "$OUT/output_head"
+  LC_ALL=C dd bs=65536 2> "$OUT/output_rest" | tail -c "$OUTPUT_CAP" > "$OUT/output_tail"
+} < "$RUN/output.fifo" &
+output_reader=$!
+timeout -k 5 "$TEST_TIMEOUT" "${as_tester[@]}" bash "$RUN/test_cmd.sh" \
+  > "$RUN/output.fifo" 2>&1 < /dev/null
 echo $? > "$OUT/test_exit_code"
+kill_leftovers
+touch "$RUN/stop"
+timeout 5 bash -c ': > "$1"' _ "$REPORT" 2>/dev/null  # wakes a reader waiting for a writer
+wait_for() {  # a reader gets EOF once every writer is gone; a writer left running as root
+  local pid=$1 i  # (TEST_USER=root) must not hold the run up
+  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill "$pid" 2>/dev/null
+}
+wait_for "$output_reader"
+wait_for "$report_reader"
 hidden_sums > "$OUT/hidden_after.txt"
 step done
 exit 0

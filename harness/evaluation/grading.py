@@ -14,6 +14,9 @@ class EvalStatus(StrEnum):
     RESOLVED = "resolved"
     PARTIAL = "partial"  # some FAIL_TO_PASS pass, every PASS_TO_PASS passes
     UNRESOLVED = "unresolved"
+    # The checked run caught the code under test changing its own verdict (a sentinel test
+    # graded wrong, the report written twice): a verdict on the patch, never resolved.
+    TAMPERED = "tampered"
     EMPTY_PATCH = "empty_patch"  # nothing to evaluate: not run
     APPLY_FAILED = "apply_failed"  # no method in the fallback chain applied the patch
     TEST_PATCH_FAILED = "test_patch_failed"  # the hidden tests would not go in
@@ -27,7 +30,8 @@ class EvalStatus(StrEnum):
 
     @property
     def is_verdict(self) -> bool:
-        return self in (EvalStatus.RESOLVED, EvalStatus.PARTIAL, EvalStatus.UNRESOLVED)
+        return self in (EvalStatus.RESOLVED, EvalStatus.PARTIAL, EvalStatus.UNRESOLVED,
+                        EvalStatus.TAMPERED)
 
     @property
     def is_error(self) -> bool:
@@ -137,3 +141,28 @@ def grade(groups: TestGroups) -> EvalStatus:
     if not groups.f2p_failure:
         return EvalStatus.RESOLVED
     return EvalStatus.PARTIAL if groups.f2p_success else EvalStatus.UNRESOLVED
+
+
+def sentinel_breach(outcomes: Mapping[str, str], passing: str, failing: str,
+                    status: EvalStatus) -> str:
+    """Why the sentinel tests show the report was tampered with ("" when they do not).
+
+    `passing`/`failing` are the names drawn for this grading, found in any test id that
+    holds them. The one that must fail passing is always tampering; on a resolved grade, the
+    one that must fail must be there and failing and the one that must pass must pass (a
+    fault of the patch can break both only where the grade is not resolved anyway)."""
+    def found(token: str) -> list[str]:
+        return [str(status) for name, status in outcomes.items() if token in name]
+
+    must_fail, must_pass = found(failing), found(passing)
+    if "PASSED" in must_fail:
+        return f"the sentinel test that must fail passed ({failing})"
+    if status is not EvalStatus.RESOLVED:
+        return ""
+    if not must_fail or not must_pass:
+        return "a sentinel test is missing from a report that resolves the instance"
+    if any(s != "PASSED" for s in must_pass):
+        return f"the sentinel test that must pass did not ({passing})"
+    if all(s in ("FAILED", "ERROR") for s in must_fail):
+        return ""
+    return f"the sentinel test that must fail did not fail ({failing})"

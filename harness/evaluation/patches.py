@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+import sys
 from dataclasses import dataclass
 
 _DIFF_GIT = re.compile(r"^diff --git a/(.+?) b/(.+)$")
@@ -150,6 +151,16 @@ def matches_any(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
     return any(_glob_regex(p).match(path) for p in patterns)
 
 
+def shadow_globs(modules: tuple[str, ...] | list[str]) -> list[str]:
+    """Globs of the repo-root files that would shadow `modules` (`m.py`, `m/**`, `m.*.so`);
+    "@stdlib" stands for the standard library's top-level modules."""
+    names: list[str] = []
+    for module in modules:
+        names.extend(sorted(sys.stdlib_module_names) if module == "@stdlib" else [module])
+    return [glob for name in dict.fromkeys(names)
+            for glob in (f"{name}.py", f"{name}/**", f"{name}.*.so", f"{name}.so")]
+
+
 def confined(path: str) -> str | None:
     """`path` normalised inside the repo (`a/./b/../c` -> `a/c`), or None when it leaves it
     (`../x`, `/abs`, `tests/../../x`) or names the repo itself: never a path to act on."""
@@ -169,5 +180,6 @@ def protected_paths(model_patch: str, patterns: tuple[str, ...]) -> list[str]:
 
 __all__ = [
     "FileDiff", "confined", "glob_ere", "matches_any", "patch_sha256", "protected_paths",
+    "shadow_globs",
     "split_file_diffs", "strip_binary", "touched_paths", "written_paths",
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import shlex
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -13,12 +15,20 @@ import docker
 
 from harness.evaluation.disputes import disputes
 from harness.evaluation.graders import OFFICIAL_DIR, OFFICIAL_OUT, GraderError, OfficialGrader
-from harness.evaluation.grading import EvalStatus, TestGroups, grade, group_tests
+from harness.evaluation.grading import (
+    EvalStatus,
+    TestGroups,
+    grade,
+    group_tests,
+    sentinel_breach,
+)
 from harness.evaluation.parsers import ParseError, parse_results
 from harness.evaluation.patches import (
     glob_ere,
+    matches_any,
     patch_sha256,
     protected_paths,
+    shadow_globs,
     strip_binary,
     written_paths,
 )
@@ -31,9 +41,14 @@ from harness.suites import Suite, TestSpec
 EVAL_SCRIPT = Path(__file__).with_name("eval.sh")
 INPUTS_DIR = "/tmp"
 HARNESS_DIR = "/tmp/harness-eval"
-REPORT_PATH = f"{HARNESS_DIR}/out/report.xml"
+# A FIFO in a root-owned folder (eval.sh): the test command writes its report there, a root
+# process keeps every write, and nothing the tests run can rewrite what was written.
+REPORT_PATH = "/tmp/harness-run/report/report.xml"
 SETUP_SECONDS = 120  # deadline headroom beyond the test command's own timeout
-EVAL_VERSION = "2"  # bump when a change to grading invalidates cached verdicts
+EVAL_VERSION = "3"  # bump when a change to grading invalidates cached verdicts
+OUTPUT_KEEP = 8 << 20  # bytes of the test output kept from its start, and again from its end
+REPORT_CAP = 64 << 20  # bytes of report kept; a larger report does not parse
+TEST_UID = 7919  # the unprivileged test user's uid and gid (no image is known to use it)
 
 
 @dataclass
@@ -64,6 +79,7 @@ class EvalResult:
     tests_status: dict[str, Any] = field(default_factory=dict)
     missing_tests: list[str] = field(default_factory=list)
     test_exit_code: int | None = None
+    test_output_cut: int = 0  # bytes cut from the middle of test_output (OUTPUT_KEEP)
     error: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
     test_output: str = field(default="", repr=False)
@@ -170,22 +186,64 @@ def _test_command(spec: TestSpec, instance: Instance) -> str:
     return f"#!/bin/bash\n{env}{pre}{command}\n"
 
 
+@dataclass(frozen=True)
+class Sentinels:
+    """What one checked run draws at grading time, unknown to the patch: the names of the
+    sentinel test that must pass and the one that must fail, and the line that closes each
+    write to the report FIFO."""
+
+    passing: str
+    failing: str
+    report_sep: str
+
+    @classmethod
+    def draw(cls) -> Sentinels:
+        return cls(f"test_case_{secrets.token_hex(6)}", f"test_case_{secrets.token_hex(6)}",
+                   f"@@harness-report-{secrets.token_hex(16)}@@")
+
+
+def sentinel_target(spec: TestSpec, instance: Instance) -> str:
+    """The hidden test file the sentinels go into: one matching `sentinel_files` that the
+    run selects, one a FAIL_TO_PASS test names first; "" when there is none (or no
+    sentinel template)."""
+    if not spec.sentinel:
+        return ""
+    candidates = [f for f in written_paths(instance.test_patch)
+                  if matches_any(f, (spec.sentinel_files,))]
+    if spec.selection in ("selected-test-files", "selected-test-paths"):
+        selected = set(select_tests(spec, instance))
+        candidates = [f for f in candidates if f in selected]
+    named = [f for f in candidates if any(f in name for name in instance.fail_to_pass)]
+    return (named or candidates or [""])[0]
+
+
 def _inputs(suite: Suite, spec: TestSpec, instance: Instance, patch: str,
-            protected: list[str]) -> dict[str, bytes]:
+            protected: list[str], sentinels: Sentinels) -> dict[str, bytes]:
+    target = sentinel_target(spec, instance)
     env = {
         "WORKDIR": suite.image.workdir,
         "BASE_COMMIT": instance.base_commit,
         "TEST_TIMEOUT": str(spec.timeout),
         "RESET_TO_BASE": "1" if suite.image.mode == "prebuilt" else "0",
+        "TEST_USER": spec.test_user,
+        "TEST_UID": str(TEST_UID),
+        "REPORT": REPORT_PATH,
+        "REPORT_SEP": sentinels.report_sep,
+        "REPORT_CAP": str(REPORT_CAP),
+        "OUTPUT_CAP": str(OUTPUT_KEEP),
+        "SENTINEL_FILE": target,
     }
+    globs = (*spec.protected, *shadow_globs(spec.shadowed_modules))
     files = {
         "eval.sh": EVAL_SCRIPT.read_text(),
         "env.sh": "".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()),
         "model.patch": patch,
         "protected.txt": "\n".join(protected) + "\n",
-        "protected_re.txt": "".join(f"{glob_ere(p)}\n" for p in spec.protected),
+        "protected_re.txt": "".join(f"{glob_ere(p)}\n" for p in globs),
         "hidden_tests.txt": "".join(f"{p}\n" for p in written_paths(instance.test_patch)),
         "test_cmd.sh": _test_command(spec, instance),
+        "sentinel.txt": spec.sentinel.replace("{passing}", sentinels.passing)
+                                     .replace("{failing}", sentinels.failing),
     }
     if spec.test_setup == "before-repo-set-cmd" and instance.before_repo_set_cmd.strip():
         last = [ln for ln in instance.before_repo_set_cmd.strip().splitlines() if ln.strip()][-1]
@@ -260,10 +318,11 @@ class Evaluator:
         text, result.binary_files_dropped = strip_binary(patch)
         protected = sorted(set(protected_paths(text, spec.protected))
                            | set(written_paths(instance.test_patch)))
+        sentinels = Sentinels.draw()
         try:
             outcome = run_to_completion(
                 self.client, image, ["bash", f"{HARNESS_DIR}/eval.sh"],
-                inputs=_inputs(self.suite, spec, instance, text, protected),
+                inputs=_inputs(self.suite, spec, instance, text, protected, sentinels),
                 inputs_dir=INPUTS_DIR, collect_dir=f"{HARNESS_DIR}/out",
                 timeout=spec.timeout + SETUP_SECONDS, run_id=self.run_id,
                 instance_id=instance.instance_id, limits=self.limits,
@@ -273,7 +332,7 @@ class Evaluator:
             return
         result.seconds["container"] = round(outcome.seconds, 3)
         _interpret(result, outcome.exit_code, outcome.timed_out, outcome.files, spec, instance,
-                   self.suite.image.workdir)
+                   self.suite.image.workdir, sentinels)
 
     def _official_run(self, result: EvalResult, image: str, instance: Instance,
                       patch: str) -> None:
@@ -331,11 +390,29 @@ def _changed_hidden_tests(files: dict[str, bytes]) -> list[str]:
     return sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
 
 
+def _test_output(files: dict[str, bytes]) -> tuple[str, int]:
+    """The test command's output as eval.sh kept it (its first and last OUTPUT_KEEP bytes),
+    with a line where the middle was cut, and how many bytes were cut."""
+    head, tail = files.get("output_head", b""), files.get("output_tail", b"")
+    dd_lines = files.get("output_rest", b"").strip().splitlines()  # "N bytes (...) copied"
+    copied = re.match(rb"(\d+) bytes", dd_lines[-1]) if dd_lines else None
+    cut = max(0, int(copied.group(1)) - len(tail)) if copied else 0
+    note = f"\n[harness: {cut} bytes of output cut here]\n".encode() if cut else b""
+    return (head + note + tail).decode("utf-8", errors="replace"), cut
+
+
+def _report_writes(files: dict[str, bytes], sep: str) -> list[str]:
+    """Each non-empty write session to the report FIFO, in order."""
+    raw = _text(files, "report.raw")
+    return [part.strip("\n") for part in raw.split(f"\n{sep}\n") if part.strip()]
+
+
 def _interpret(result: EvalResult, exit_code: int | None, timed_out: bool,
-               files: dict[str, bytes], spec: TestSpec, instance: Instance, workdir: str) -> None:
+               files: dict[str, bytes], spec: TestSpec, instance: Instance, workdir: str,
+               sentinels: Sentinels) -> None:
     result.apply_method = _text(files, "apply_method").strip()
-    result.restored_paths = _text(files, "restored.txt").split()
-    result.test_output = _text(files, "test_output.txt")
+    result.restored_paths = _text(files, "restored.txt").splitlines()
+    result.test_output, result.test_output_cut = _test_output(files)
     result.applied_patch = _text(files, "applied.diff")
     exit_text = _text(files, "test_exit_code").strip()
     result.test_exit_code = int(exit_text) if exit_text.lstrip("-").isdigit() else None
@@ -347,6 +424,8 @@ def _interpret(result: EvalResult, exit_code: int | None, timed_out: bool,
         90: (EvalStatus.ENGINE_ERROR, "the image has no working directory"),
         91: (EvalStatus.APPLY_FAILED, _text(files, "apply_log.txt")[-3000:]),
         92: (EvalStatus.TEST_PATCH_FAILED, _text(files, "test_patch_log.txt")[-3000:]),
+        93: (EvalStatus.ENGINE_ERROR, "could not set up the test user: "
+             + (_text(files, "error").strip() or "see the image")),
     }
     if exit_code in failures:
         result.status, result.error = failures[exit_code]
@@ -357,15 +436,19 @@ def _interpret(result: EvalResult, exit_code: int | None, timed_out: bool,
         return
     changed = _changed_hidden_tests(files)
     if changed:
-        result.status = EvalStatus.UNRESOLVED
+        result.status = EvalStatus.TAMPERED
         result.error = f"hidden test files changed while the tests ran: {', '.join(changed)}"
         result.checked_evidence = {"hidden_tests_changed": changed}
         return
-    report_name = REPORT_PATH.removeprefix(f"{HARNESS_DIR}/out/")
-    report = _text(files, report_name) if report_name in files else None
+    writes = _report_writes(files, sentinels.report_sep)
+    if len(writes) > 1:
+        result.status = EvalStatus.TAMPERED
+        result.error = f"the test report was written {len(writes)} times (once is the runner)"
+        result.checked_evidence = {"report_writes": len(writes)}
+        return
     try:
-        outcomes = parse_results(spec.parser, log=result.test_output, report=report,
-                                 workdir=workdir)
+        outcomes = parse_results(spec.parser, log=result.test_output,
+                                 report=writes[0] if writes else None, workdir=workdir)
     except ParseError as exc:
         result.status, result.error = EvalStatus.NO_TEST_REPORT, str(exc)
         return
@@ -374,3 +457,11 @@ def _interpret(result: EvalResult, exit_code: int | None, timed_out: bool,
     result.tests_status = groups.as_dict()
     result.missing_tests = result.checked_missing = list(groups.missing)
     result.status = grade(groups)
+    if _text(files, "sentinel_in").strip():
+        breach = sentinel_breach(outcomes, sentinels.passing, sentinels.failing, result.status)
+        result.checked_evidence["sentinels"] = {"passing": sentinels.passing,
+                                                "failing": sentinels.failing,
+                                                "file": _text(files, "sentinel_in").strip()}
+        if breach:
+            result.status, result.error = EvalStatus.TAMPERED, breach
+            result.checked_evidence["sentinel_breach"] = breach

@@ -8,6 +8,7 @@ checked verdict must see through each of them, so each shows up as a dispute.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +41,64 @@ FORCE_PASS_CONFTEST = '''import pytest
 def pytest_runtest_makereport(item, call):
     outcome = yield
     outcome.get_result().outcome = "passed"
+'''
+
+# At exit: a report of every listed test passing, written over the file named by --junitxml
+# (pytest wrote its own there already: the report comes from the process running the code).
+REWRITE_JUNIT_AT_EXIT = '''
+
+import atexit as _atexit
+import sys as _sys
+
+
+def _rewrite_junit():
+    _cases = "".join(
+        '<testcase classname="%s" name="%s" file="%s"/>'
+        % (_n.split("::")[0][:-3].replace("/", "."), _n.split("::")[-1], _n.split("::")[0])
+        for _n in {names!r})
+    for _arg in _sys.argv:
+        if _arg.startswith("--junitxml="):
+            with open(_arg.split("=", 1)[1], "w") as _f:
+                _f.write('<?xml version="1.0"?><testsuites><testsuite name="pytest">'
+                         + _cases + "</testsuite></testsuites>")
+
+
+if "pytest" in _sys.modules:
+    _atexit.register(_rewrite_junit)
+'''
+
+
+def rewrite_junit_at_exit(names: Sequence[str]) -> str:
+    """At exit: the --junitxml file written again, with every name in `names` passing."""
+    return REWRITE_JUNIT_AT_EXIT.format(names=list(names))
+
+
+# At import: pytest's own JUnit writer is pointed elsewhere; at exit the real report is read
+# back, every failure dropped, and the result written once, where --junitxml said.
+REDIRECT_AND_FORGE_JUNIT = '''
+
+import atexit as _atexit
+import gc as _gc
+import re as _re
+import sys as _sys
+
+_ASIDE = "/tmp/junit-aside.xml"
+
+
+def _forge():
+    for _arg in _sys.argv:
+        if _arg.startswith("--junitxml="):
+            with open(_ASIDE) as _f:
+                _xml = _re.sub(r"<failure.*?</failure>", "", _f.read(), flags=_re.S)
+            with open(_arg.split("=", 1)[1], "w") as _f:
+                _f.write(_xml)
+
+
+if "pytest" in _sys.modules:
+    for _obj in _gc.get_objects():
+        if type(_obj).__name__ == "LogXML":
+            _obj.logfile = _ASIDE
+            _atexit.register(_forge)
 '''
 
 REWRITE_PRO_LOG = '''
@@ -75,9 +134,11 @@ def rewrite_pro_log(names: Sequence[str]) -> str:
 
 
 def diff_of(source: Path, appended: dict[str, str] | None = None,
-            files: dict[str, str] | None = None) -> str:
+            files: dict[str, str] | None = None, *, removed: Sequence[str] = (),
+            symlinks: dict[str, str] | None = None) -> str:
     """The diff, made by real git, of the repo built from `source` after appending code to
-    existing files (`appended`) and writing new ones (`files`)."""
+    existing files (`appended`), writing new ones (`files`), removing files or folders
+    (`removed`) and making symlinks (`symlinks`: path -> target)."""
     with tempfile.TemporaryDirectory(prefix="harness-spoof-") as tmp:
         repo = Path(tmp) / "repo"
         build_git_repo(source, repo)
@@ -86,8 +147,13 @@ def diff_of(source: Path, appended: dict[str, str] | None = None,
         for path, text in (files or {}).items():
             (repo / path).parent.mkdir(parents=True, exist_ok=True)
             (repo / path).write_text(text)
+        for path in removed:
+            shutil.rmtree(repo / path) if (repo / path).is_dir() else (repo / path).unlink()
+        for path, target in (symlinks or {}).items():
+            (repo / path).symlink_to(target)
         git(repo, "add", "-A", "-N", ".")
         return git(repo, "diff")
 
 
-__all__ = ["FORCE_PASS_CONFTEST", "diff_of", "print_passes", "rewrite_pro_log"]
+__all__ = ["FORCE_PASS_CONFTEST", "REDIRECT_AND_FORGE_JUNIT", "diff_of", "print_passes",
+           "rewrite_junit_at_exit", "rewrite_pro_log"]

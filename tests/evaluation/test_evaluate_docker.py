@@ -73,10 +73,17 @@ def test_a_conftest_that_marks_everything_passed_is_removed(evaluator, mini_suit
         result = evaluator.evaluate(mini_instance, new_file(path, CHEAT_CONFTEST), "cheat")
         assert result.restored_paths == [path, "tests/test_ops.py"]
         assert result.status is EvalStatus.UNRESOLVED, result.tests_status
-    # Control: with nothing protected, the same cheat would fool pytest's own report.
+    # With nothing protected, the sentinel test that must fail passes: tampered.
     unguarded = dataclasses.replace(mini_suite, tests=dataclasses.replace(
         mini_suite.tests, protected=()))
     naive = Evaluator(unguarded, evaluator.client, evaluator.images, evaluator.run_id)
+    caught = naive.evaluate(mini_instance, new_file("conftest.py", CHEAT_CONFTEST), "cheat")
+    assert caught.status is EvalStatus.TAMPERED
+    assert caught.error.startswith("the sentinel test that must fail passed")
+    # Control: with no sentinels either, the same cheat would fool pytest's own report.
+    blind = dataclasses.replace(mini_suite, tests=dataclasses.replace(
+        mini_suite.tests, protected=(), sentinel=""))
+    naive = Evaluator(blind, evaluator.client, evaluator.images, evaluator.run_id)
     fooled = naive.evaluate(mini_instance, new_file("conftest.py", CHEAT_CONFTEST), "cheat")
     assert fooled.status is EvalStatus.RESOLVED
 
@@ -174,8 +181,9 @@ _TESTS = "/testbed/tests/test_ops.py"
 if "pytest" in _sys.modules and not _os.environ.get("_SPOOF_AGAIN"):
     with open(_TESTS) as _f:
         _text = _f.read()
-    with open(_TESTS, "w") as _f:
+    with open(_TESTS + ".new", "w") as _f:  # the file is root's, its folder is not
         _f.write(_text.replace("assert ", "assert True or "))
+    _os.replace(_TESTS + ".new", _TESTS)
     _os.environ["_SPOOF_AGAIN"] = "1"
     _os.execv(_sys.executable, [_sys.executable, "-m", "pytest", *_sys.argv[1:]])  # again
 '''
@@ -184,12 +192,13 @@ if "pytest" in _sys.modules and not _os.environ.get("_SPOOF_AGAIN"):
 def test_hidden_tests_rewritten_while_they_run_are_caught(evaluator, mini_instance, make_patch):
     """The patch fixes nothing: at import it rewrites the hidden test file so every assert
     holds, then runs pytest again, whose report then says every test passed. The hidden
-    test files are hashed before and after the run, so the verdict is not resolved."""
+    test files are hashed before and after the run (and they are root's, so only a rename can
+    replace them): the verdict is tampered."""
     ops = "calc/ops.py"
     spoof = make_patch({ops: make_patch.read(ops) + REWRITE_AND_RERUN})
     result = evaluator.evaluate(mini_instance, spoof, "spoof")
     assert "assert True or" not in make_patch.read("tests/test_ops.py")
-    assert result.status is EvalStatus.UNRESOLVED
+    assert result.status is EvalStatus.TAMPERED
     assert result.error == "hidden test files changed while the tests ran: tests/test_ops.py"
     assert result.checked_evidence == {"hidden_tests_changed": ["tests/test_ops.py"]}
 

@@ -106,7 +106,10 @@ def test_rewriting_log_files_does_not_reach_the_official_log(official, instances
     spoof = diff_of(ledgerly, {"ledgerly/__init__.py": FILE_SPOOF.format(names=names)})
     result = official.evaluate(instance, spoof, "spoof")
     assert result.status is EvalStatus.UNRESOLVED, result.tests_status
-    assert result.checked is EvalStatus.UNRESOLVED
+    # In the checked run the tests' own user may not even look into the harness's folder:
+    # the import fails, pytest stops before any test, and there is no report.
+    assert result.checked is EvalStatus.NO_TEST_REPORT
+    assert "Permission denied: '/tmp/harness-eval/out'" in result.test_output
     assert not result.disputed
 
 
