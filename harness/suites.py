@@ -85,6 +85,9 @@ class TestSpec:
         "def {failing}():\n    assert sum([1, 2]) == 4\n"
     )
     sentinel_files: str = "**/test_*.py"
+    # A file name: the sentinels go into a new file of that name next to the chosen hidden
+    # test file (Go: same package, whose name the template reads as {package}), not at its end.
+    sentinel_beside: str = ""
     timeout: int = 1800  # seconds for the whole test command
     env: tuple[tuple[str, str], ...] = ()
     # How the official parser spells a test the structured report names in full (see
@@ -229,6 +232,9 @@ def load_suite(name_or_path: str) -> Suite:
         if spec.sentinel and not ("{passing}" in spec.sentinel and "{failing}" in spec.sentinel):
             raise SuiteError(f"{path} [{where}]: sentinel must name both {{passing}} and "
                              "{failing}")
+        if "/" in spec.sentinel_beside or spec.sentinel_beside in (".", ".."):
+            raise SuiteError(f"{path} [{where}]: sentinel_beside {spec.sentinel_beside!r} "
+                             "must be a plain file name")
         if spec.spelling not in SPELLINGS:
             raise SuiteError(f"{path} [{where}]: spelling {spec.spelling!r} is not one of "
                              f"{sorted(SPELLINGS)}")

@@ -34,13 +34,9 @@ if [ "$RESET_TO_BASE" = 1 ]; then
 fi
 
 step apply
-# Before the patch: untracked files (ignored ones too) that are protected are kept, to be put
-# back; git's own config is kept, as `patch` could write .git/config. Every file whose inode
-# changes after the mark (written, renamed, chmod-ed, a new symlink) is found again by ctime.
-git ls-files -z --others | grep -zxE -f "$H/protected_re.txt" > "$OUT/untracked_protected.z"
-if [ -s "$OUT/untracked_protected.z" ]; then
-  tar --null -T "$OUT/untracked_protected.z" -cf "$OUT/untracked_protected.tar"
-fi
+# Before the patch: git's own config is kept, as `patch` could write .git/config. Every file
+# whose inode changes after the mark (written, renamed, chmod-ed, a new symlink) is found
+# again by its ctime, which nothing but the kernel sets.
 git_dir=$(git rev-parse --absolute-git-dir)
 cp -a "$git_dir/config" "$OUT/git_config"
 touch "$OUT/apply_mark"
@@ -71,7 +67,8 @@ safe_git -c core.quotepath=off diff --no-ext-diff --no-textconv --binary "$BASE_
 
 step restore
 # Files the model may not touch (tests, conftest.py, config pytest reads, ...) go back to
-# their state before the patch, or away. What the patch changed is the tree's own account
+# base_commit, or away (an untracked or ignored one too: a diff made by git never holds
+# one, and without it the tests fail rather than pass). What the patch changed is the tree's own account
 # (git status with renames both ways, plus every path whose inode changed since the mark,
 # ignored files and symlinks included), not a parse of the patch text; the host's list (paths
 # named in the patch, the hidden tests' files) is added to it. Every symlink the patch made
@@ -107,10 +104,6 @@ done < "$OUT/changed.z"
 while IFS= read -r path; do restore "$path"; done < "$H/protected.txt"
 grep -zxE -f "$H/protected_re.txt" "$OUT/changed.z" > "$OUT/changed_protected.z"
 while IFS= read -r -d '' path; do restore "$path"; done < "$OUT/changed_protected.z"
-if [ -f "$OUT/untracked_protected.tar" ]; then
-  xargs -0 -r rm -rf -- < "$OUT/untracked_protected.z"
-  tar -xf "$OUT/untracked_protected.tar"
-fi
 
 step tests_in
 if [ -f "$H/test.patch" ]; then
@@ -120,9 +113,20 @@ if [ -f "$H/test_setup.sh" ]; then
   bash "$H/test_setup.sh" > "$OUT/test_patch_log.txt" 2>&1 || exit 92
 fi
 # Sentinel tests, named at grading time: one must pass, one must fail. A run whose report
-# gets them wrong was tampered with.
+# gets them wrong was tampered with. They go at the end of a hidden test file, or into a new
+# file $SENTINEL_BESIDE next to it ({package}: that file's Go package clause).
+cp "$H/hidden_tests.txt" "$OUT/hashed.txt"
 if [ -n "$SENTINEL_FILE" ] && [ -f "$SENTINEL_FILE" ] && [ ! -L "$SENTINEL_FILE" ]; then
-  { printf '\n'; cat "$H/sentinel.txt"; } >> "$SENTINEL_FILE" && echo "$SENTINEL_FILE" > "$OUT/sentinel_in"
+  if [ -n "$SENTINEL_BESIDE" ]; then
+    into="$(dirname -- "$SENTINEL_FILE")/$SENTINEL_BESIDE"
+    package=$(sed -n 's/^package[[:space:]]\{1,\}\([A-Za-z0-9_]*\).*/\1/p' "$SENTINEL_FILE" | head -n 1)
+    sed "s/{package}/$package/g" "$H/sentinel.txt" > "$into"
+  else
+    into=$SENTINEL_FILE
+    { printf '\n'; cat "$H/sentinel.txt"; } >> "$into"
+  fi
+  echo "$into" > "$OUT/sentinel_in"
+  echo "$into" >> "$OUT/hashed.txt"
 fi
 
 step test_user
@@ -141,8 +145,7 @@ if [ "$TEST_USER" = unprivileged ]; then
   # The hidden test files stay root's: the tests read them, only a rename can replace them.
   while IFS= read -r f; do
     [ -f "$f" ] && [ ! -L "$f" ] && chown root:root -- "$f" && chmod 644 -- "$f"
-  done < "$H/hidden_tests.txt"
-  [ -f "${SENTINEL_FILE:-/nonexistent}" ] && chown root:root -- "$SENTINEL_FILE"
+  done < "$OUT/hashed.txt"
   if command -v setpriv >/dev/null 2>&1; then
     as_tester=(setpriv "--reuid=$TEST_UID" "--regid=$TEST_UID" --clear-groups)
   elif chroot --help 2>&1 | grep -q -- --skip-chdir; then
@@ -170,7 +173,7 @@ kill_leftovers() {  # every process of the test user, until none is left
 step tests
 # The hidden test files as they are now, and again after the run (and after whatever the run
 # left behind is gone): code under test that rewrites them is caught.
-hidden_sums() { while IFS= read -r f; do [ -n "$f" ] && sha256sum -- "$f" 2>&1; done < "$H/hidden_tests.txt"; }
+hidden_sums() { while IFS= read -r f; do [ -n "$f" ] && sha256sum -- "$f" 2>&1; done < "$OUT/hashed.txt"; }
 hidden_sums > "$OUT/hidden_before.txt"
 # Readers, as root: the report FIFO (each writer's session, then the separator) and the
 # output (the first and last $OUTPUT_CAP bytes kept, the count of the rest).

@@ -204,13 +204,14 @@ class Sentinels:
 
 def sentinel_target(spec: TestSpec, instance: Instance) -> str:
     """The hidden test file the sentinels go into: one matching `sentinel_files` that the
-    run selects, one a FAIL_TO_PASS test names first; "" when there is none (or no
-    sentinel template)."""
+    run selects (a command without {tests} runs them all), one a FAIL_TO_PASS test names
+    first; "" when there is none (or no sentinel template)."""
     if not spec.sentinel:
         return ""
     candidates = [f for f in written_paths(instance.test_patch)
                   if matches_any(f, (spec.sentinel_files,))]
-    if spec.selection in ("selected-test-files", "selected-test-paths"):
+    if "{tests}" in spec.command and spec.selection in ("selected-test-files",
+                                                        "selected-test-paths"):
         selected = set(select_tests(spec, instance))
         candidates = [f for f in candidates if f in selected]
     named = [f for f in candidates if any(f in name for name in instance.fail_to_pass)]
@@ -232,6 +233,7 @@ def _inputs(suite: Suite, spec: TestSpec, instance: Instance, patch: str,
         "REPORT_CAP": str(REPORT_CAP),
         "OUTPUT_CAP": str(OUTPUT_KEEP),
         "SENTINEL_FILE": target,
+        "SENTINEL_BESIDE": spec.sentinel_beside,
     }
     globs = (*spec.protected, *shadow_globs(spec.shadowed_modules))
     files = {
