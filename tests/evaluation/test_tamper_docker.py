@@ -7,6 +7,7 @@ sentinels) that it does fool, which shows the trick is real.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 
 import pytest
@@ -184,3 +185,22 @@ def test_huge_output_is_cut_in_the_middle_and_says_how_much(evaluator, mini_inst
     assert "short test summary" in result.test_output  # the head: pytest's own run
     assert f"[harness: {result.test_output_cut} bytes of output cut here]" in result.test_output
     assert result.test_output.endswith("x\nLAST LINE\n")
+
+
+def test_git_config_written_by_patch_runs_nothing(evaluator, mini_instance):
+    """git apply refuses `.git/config`, GNU patch (the chain's last step) writes it: here an
+    fsmonitor hook that plants a cheating conftest.py whenever git runs, which would be after
+    the restore step (the hidden tests go in with git). The config is put back right after
+    the apply, and no later git command runs hooks or fsmonitor (had it run, the sentinels
+    would make the run tampered: it is plainly unresolved)."""
+    plant = base64.b64encode(FORCE_PASS_CONFTEST.encode()).decode()
+    # In the background, as root, for 20 s: past the restore step and into the tests.
+    hook = (f"sh -c '(for i in $(seq 200); do echo {plant} | base64 -d > /testbed/conftest.py;"
+            f" sleep 0.1; done) >/dev/null 2>&1 &'; false")
+    patch = ("--- a/.git/config\n+++ b/.git/config\n@@ -3,3 +3,4 @@\n"
+             " \tfilemode = true\n \tbare = false\n \tlogallrefupdates = true\n"
+             f'+\tfsmonitor = "{hook}"\n')
+    result = evaluator.evaluate(mini_instance, patch, "cheat")
+    assert result.apply_method == "patch --batch --fuzz=5 -p1"
+    assert result.status is EvalStatus.UNRESOLVED, (result.error, result.tests_status)
+    assert result.tests_status["FAIL_TO_PASS"]["failure"] == ["tests/test_ops.py::test_clamp_high"]
