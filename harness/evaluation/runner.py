@@ -24,7 +24,8 @@ from harness.evaluation.patches import (
 )
 from harness.instances.images import ImageNameError, image_name
 from harness.instances.model import Instance
-from harness.sandbox.container import Limits, SandboxError, run_to_completion
+from harness.sandbox.container import Limits, RunOutcome, SandboxError, run_to_completion
+from harness.sandbox.engine import ENGINE_WAIT_SECONDS, EngineUnavailable, await_engine
 from harness.sandbox.images import ImageBuilder, ImageBuildError, digest, eval_image
 from harness.suites import Suite, TestSpec
 
@@ -69,6 +70,9 @@ class EvalResult:
     test_output: str = field(default="", repr=False)
     applied_patch: str = field(default="", repr=False)
     official_output: str = field(default="", repr=False)
+    # Bytes cut from the middle of what the containers gave back (a file or stream kept to
+    # its head and tail): name -> bytes cut. Empty when nothing was cut.
+    output_cut: dict[str, int] = field(default_factory=dict)
 
     @property
     def resolved(self) -> bool:
@@ -202,10 +206,12 @@ class Evaluator:
 
     def __init__(self, suite: Suite, client: docker.DockerClient, images: ImageBuilder,
                  run_id: str, limits: Limits | None = None,
-                 official: OfficialGrader | None = None) -> None:
+                 official: OfficialGrader | None = None,
+                 engine_wait: float = ENGINE_WAIT_SECONDS) -> None:
         self.suite, self.client, self.images = suite, client, images
         self.run_id, self.limits = run_id, limits or Limits()
         self.official = official
+        self.engine_wait = engine_wait  # how long an engine that stopped answering is awaited
 
     @property
     def grader(self) -> str:
@@ -228,7 +234,13 @@ class Evaluator:
     def evaluate(self, instance: Instance, patch: str | None, model_name: str,
                  *, run_empty: bool = False) -> EvalResult:
         """Grade `patch`. An empty patch is not run (status empty_patch) unless `run_empty`,
-        which the no-op baseline uses to check that the hidden tests fail without a fix."""
+        which the no-op baseline uses to check that the hidden tests fail without a fix. An
+        engine that does not answer (restarting) is awaited first, up to `engine_wait`."""
+        try:
+            await_engine(self.client, self.engine_wait)
+        except EngineUnavailable as exc:
+            return EvalResult(instance.instance_id, model_name, EvalStatus.ENGINE_ERROR,
+                              patch_sha256(patch), "", grader=self.grader, error=str(exc))
         result = EvalResult(instance.instance_id, model_name, EvalStatus.UNRESOLVED,
                             patch_sha256(patch), self.key(instance, patch), grader=self.grader)
         if not (patch or "").strip() and not run_empty:
@@ -243,6 +255,9 @@ class Evaluator:
                 self.images, self.suite, instance, history=self.official.needs_history)
         except (ImageBuildError, ImageNameError, docker.errors.DockerException) as exc:
             result.status, result.error = EvalStatus.BUILD_ERROR, str(exc)
+            return result
+        except OSError as exc:  # requests' errors: the engine went away while images were read
+            result.status, result.error = EvalStatus.ENGINE_ERROR, f"docker engine error: {exc}"
             return result
         result.seconds["image"] = round(time.monotonic() - started, 3)
         if spec.command or self.official is None:
@@ -267,13 +282,13 @@ class Evaluator:
                 inputs_dir=INPUTS_DIR, collect_dir=f"{HARNESS_DIR}/out",
                 timeout=spec.timeout + SETUP_SECONDS, run_id=self.run_id,
                 instance_id=instance.instance_id, limits=self.limits,
+                engine_wait=self.engine_wait,
             )
         except SandboxError as exc:
             result.status, result.error = EvalStatus.ENGINE_ERROR, str(exc)
             return
         result.seconds["container"] = round(outcome.seconds, 3)
-        _interpret(result, outcome.exit_code, outcome.timed_out, outcome.files, spec, instance,
-                   self.suite.image.workdir)
+        _interpret(result, outcome, spec, instance, self.suite.image.workdir)
 
     def _official_run(self, result: EvalResult, image: str, instance: Instance,
                       patch: str) -> None:
@@ -287,8 +302,12 @@ class Evaluator:
                 inputs_dir=OFFICIAL_DIR, collect_dir=OFFICIAL_OUT, timeout=plan.timeout,
                 run_id=self.run_id, instance_id=instance.instance_id,
                 limits=replace(self.limits, network=plan.network or self.limits.network),
-                streams=True,
+                streams=True, engine_wait=self.engine_wait,
             )
+            result.output_cut.update({f"official:{k}": v for k, v in outcome.cut.items()})
+            if (stopped := _limit_status(outcome)) is not None:
+                result.status, result.error = stopped[0], f"official run: {stopped[1]}"
+                return
             verdict = self.official.grade(instance, patch, outcome)
         except GraderError as exc:
             result.status, result.error = EvalStatus.NO_TEST_REPORT, f"official grader: {exc}"
@@ -331,14 +350,32 @@ def _changed_hidden_tests(files: dict[str, bytes]) -> list[str]:
     return sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
 
 
-def _interpret(result: EvalResult, exit_code: int | None, timed_out: bool,
-               files: dict[str, bytes], spec: TestSpec, instance: Instance, workdir: str) -> None:
+def _limit_status(outcome: RunOutcome, step: str = "") -> tuple[EvalStatus, str] | None:
+    """The status of a run that the sandbox's limits stopped (disk quota, then memory), with
+    its message; None if none did."""
+    where = f" (step {step!r})" if step else ""
+    if outcome.disk_exceeded:
+        return (EvalStatus.DISK_LIMIT, f"stopped: what it wrote reached the disk quota{where}; "
+                "--disk sets the quota")
+    if outcome.oom_killed:
+        return (EvalStatus.OOM, f"the memory limit killed a process{where} (the container's "
+                "state says OOMKilled); --memory sets the limit")
+    return None
+
+
+def _interpret(result: EvalResult, outcome: RunOutcome, spec: TestSpec, instance: Instance,
+               workdir: str) -> None:
+    files, exit_code, timed_out = outcome.files, outcome.exit_code, outcome.timed_out
+    result.output_cut.update(outcome.cut)
     result.apply_method = _text(files, "apply_method").strip()
     result.restored_paths = _text(files, "restored.txt").split()
     result.test_output = _text(files, "test_output.txt")
     result.applied_patch = _text(files, "applied.diff")
     exit_text = _text(files, "test_exit_code").strip()
     result.test_exit_code = int(exit_text) if exit_text.lstrip("-").isdigit() else None
+    if (stopped := _limit_status(outcome, _text(files, "step").strip())) is not None:
+        result.status, result.error = stopped
+        return
     if timed_out or result.test_exit_code in (124, 137):
         result.status = EvalStatus.TIMEOUT
         result.error = f"stopped after the time limit (step {_text(files, 'step').strip()!r})"
