@@ -239,7 +239,7 @@ class _ReportSplitter:
 # A collected file larger than the cap is cut to its head and tail first (with a note), so
 # the report stays small whatever the command left.
 _WRAPPER = r"""
-inputs=$1; inputs_dir=$2; collect=$3; cap=$4; shift 4
+inputs=$1; inputs_dir=$2; collect=$3; cap=$4; cut_list=$5; shift 5
 if [ -n "$inputs" ]; then
   mkdir -p "$inputs_dir" && printf %s "$inputs" | base64 -d | tar -xzf - -C "$inputs_dir" || exit 97
 fi
@@ -249,22 +249,18 @@ if [ -d "$collect" ] && command -v find >/dev/null; then
   half=$((cap / 2))
   find "$collect" -type f -size +"$cap"c -print0 2>/dev/null |
   while IFS= read -r -d '' f; do
-    size=$(wc -c < "$f")
-    { head -c "$half" "$f"; printf '
-[... %s bytes of output dropped ...]
-' $((size - 2 * half))
-      tail -c "$half" "$f"; } > "$f.harness-cut" 2>/dev/null && mv -f "$f.harness-cut" "$f"
+    cut=$(( $(wc -c < "$f") - 2 * half ))
+    { head -c "$half" "$f"; printf '\n[... %s bytes of output dropped ...]\n' "$cut"
+      tail -c "$half" "$f"; } > "$f.harness-cut" 2>/dev/null && mv -f "$f.harness-cut" "$f" &&
+    printf '%s\t%s\n' "${f#"$collect"/}" "$cut" >> "$collect/$cut_list"
   done
 fi
-printf '
-%s
-' "$HARNESS_MARK"
+printf '\n%s\n' "$HARNESS_MARK"
 if [ -d "$collect" ]; then tar -czf - -C "$collect" . | base64 -w0; fi
-printf '
-%s
-' "$HARNESS_MARK"
+printf '\n%s\n' "$HARNESS_MARK"
 exit $code
 """
+CUT_LIST = ".harness-cut.tsv"  # the wrapper's list of the files it cut: name TAB bytes cut
 INLINE_LIMIT = 96_000  # bytes of base64 inputs passed in the command (one argv string: 128 KiB)
 # The wrapper ended by a signal that the harness did not send, before it could report: the
 # engine stopped the container (a restart, a shutdown, `docker stop`), not the command.
@@ -304,7 +300,7 @@ def run_to_completion(
         container = client.containers.create(
             image,
             command=["bash", "-c", _WRAPPER, "harness", packed if inline else "", inputs_dir,
-                     collect_dir, str(FILE_CAP), *command],
+                     collect_dir, str(FILE_CAP), CUT_LIST, *command],
             entrypoint=[],
             environment={"HARNESS_MARK": mark},
             labels=run_labels(run_id, instance=instance_id),
@@ -333,6 +329,8 @@ def _run(client: docker.DockerClient, container: Any, mark: str, collect_dir: st
     exit_code, stopped = _wait(client, container, timeout, limits.disk_bytes)
     seconds = time.monotonic() - started
     reader.finish()
+    if reader.error is not None:
+        raise SandboxError(f"the connection to the container's output broke: {reader.error}")
     report = splitter.finish()
     container.reload()
     state = container.attrs.get("State", {})
@@ -346,12 +344,15 @@ def _run(client: docker.DockerClient, container: Any, mark: str, collect_dir: st
             raise SandboxError(f"the container was stopped from outside the harness (exit "
                                f"{exit_code}, no report): the engine stopped or restarted")
         files = _collect(container, collect_dir, outcome.cut)
+    for line in files.pop(CUT_LIST, b"").decode(errors="replace").splitlines():
+        name, _, count = line.rpartition("\t")
+        if name and count.isdigit():
+            outcome.cut[name] = int(count)
     outcome.files = files
     if streams:
         outcome.stdout, outcome.stderr = stdout.value(), stderr.value()
-    for name, capture in (("stdout", stdout), ("stderr", stderr)):
-        if streams and capture.dropped:
-            outcome.cut[name] = capture.dropped
+        outcome.cut.update({name: capture.dropped for name, capture
+                            in (("stdout", stdout), ("stderr", stderr)) if capture.dropped})
     return outcome
 
 
@@ -449,9 +450,15 @@ def _collect(container: Any, path: str, cut: dict[str, int]) -> dict[str, bytes]
         stream, _ = container.get_archive(path)
     except docker.errors.NotFound:
         return {}
+    inner: dict[str, int] = {}
     with tarfile.open(fileobj=_ChunkReader(stream), mode="r|") as tar:
-        files = _bounded_members(tar, cut)
-    return {name.split("/", 1)[1] if "/" in name else name: data for name, data in files.items()}
+        files = _bounded_members(tar, inner)
+
+    def relative(name: str) -> str:  # the archive names the folder itself first
+        return name.split("/", 1)[1] if "/" in name else name
+
+    cut.update({relative(name): count for name, count in inner.items()})
+    return {relative(name): data for name, data in files.items()}
 
 
 class _ChunkReader(io.RawIOBase):
@@ -487,7 +494,8 @@ def _bounded_members(tar: tarfile.TarFile, cut: dict[str, int]) -> dict[str, byt
         if total >= COLLECT_CAP:
             cut[name] = member.size
             continue
-        capture = HeadTail(min(FILE_CAP, 2 * (COLLECT_CAP - total)))
+        # (room beside the cap for the note of a file the wrapper cut already)
+        capture = HeadTail(min(FILE_CAP + 1024, COLLECT_CAP - total))
         handle = tar.extractfile(member)
         while handle is not None and (block := handle.read(READ_CHUNK)):
             capture.add(block)
