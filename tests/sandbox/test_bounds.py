@@ -60,7 +60,8 @@ _, peak = tracemalloc.get_traced_memory()
 done.set()
 watcher.join()
 print(json.dumps({
-    "rss_before_mib": before / 1024, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "rss_before_mib": before / 1024,
+    "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "traced_peak_mib": peak / 2**20, "exit_code": outcome.exit_code, "cut": outcome.cut,
     "stdout_len": len(outcome.stdout), "stdout_head": outcome.stdout[:20].decode(),
     "stdout_tail": outcome.stdout[-20:].decode(), "stderr": outcome.stderr.decode()[-200:],
@@ -89,7 +90,8 @@ def test_500_mb_of_output_comes_back_capped_and_the_harness_stays_small(image, r
     # 500 MiB on stdout and as a collected file, and a little marker file beside them.
     script = ("mkdir -p /tmp/out; echo kept > /tmp/out/small.txt; "
               "{ printf START; head -c 500M /dev/zero | tr '\\0' x; printf END; }; "
-              "{ printf START; head -c 500M /dev/zero | tr '\\0' y; printf END; } > /tmp/out/big.txt")
+              "{ printf START; head -c 500M /dev/zero | tr '\\0' y; printf END; } "
+              "> /tmp/out/big.txt")
     facts = measure(image, run_id, script)
     assert facts["exit_code"] == 0, facts
     # stdout: its first and last halves of the cap, the note saying how much fell between.
@@ -120,7 +122,8 @@ def test_a_report_too_large_to_send_is_read_from_disk_within_the_total_cap(image
     assert kept <= COLLECT_CAP + 200
     assert sum(facts["cut"].values()) + kept >= 6 * per_file
     # (the report that was too long to be one went on to stdout, which was cut too)
-    assert set(facts["files"]) | set(facts["cut"]) - {"stdout"} == {f"r{i}.bin" for i in range(1, 7)}
+    named = set(facts["files"]) | (set(facts["cut"]) - {"stdout"})
+    assert named == {f"r{i}.bin" for i in range(1, 7)}
     assert facts["traced_peak_mib"] < 160, facts
 
 
