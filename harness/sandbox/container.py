@@ -312,7 +312,9 @@ def run_to_completion(
     except EngineUnavailable as exc:
         raise SandboxError(f"docker engine error for {instance_id}: {exc}") from exc
     except ENGINE_FAULTS as exc:
-        raise SandboxError(f"docker engine error for {instance_id}: {exc}") from exc
+        when = (" while its container ran (the engine stopped, restarted or was lost)"
+                if container is not None else "")
+        raise SandboxError(f"docker engine error for {instance_id}{when}: {exc}") from exc
     finally:
         if container is not None:
             remove_container(container)

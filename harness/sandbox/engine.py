@@ -40,11 +40,17 @@ def connect() -> docker.DockerClient:
 
 def await_engine(client: docker.DockerClient, timeout: float = ENGINE_WAIT_SECONDS) -> None:
     """Return once the engine answers a ping (at once, when it is up); raise EngineUnavailable
-    if it has not answered for `timeout` seconds."""
+    if it has not answered for `timeout` seconds.
+
+    The ping goes over a new connection: an engine shutting down (a restart) still answers on
+    the connections it had, for a second or so, after it stopped taking new ones. Closing
+    the client's idle connections first is safe for requests in flight on other threads
+    (their connections are not idle) and costs one connect on the next call."""
     deadline = time.monotonic() + timeout
     pause = 0.2
     while True:
         try:
+            client.api.close()
             client.ping()
             return
         except (docker.errors.DockerException, OSError) as exc:  # OSError: requests' errors
