@@ -228,7 +228,7 @@ class Evaluator:
             return ""
         try:
             return self.client.images.get(image_name(self.suite, instance)).id
-        except (docker.errors.DockerException, ImageNameError):
+        except (docker.errors.DockerException, OSError, ImageNameError):
             return ""
 
     def evaluate(self, instance: Instance, patch: str | None, model_name: str,
@@ -236,14 +236,16 @@ class Evaluator:
         """Grade `patch`. An empty patch is not run (status empty_patch) unless `run_empty`,
         which the no-op baseline uses to check that the hidden tests fail without a fix. An
         engine that does not answer (restarting) is awaited first, up to `engine_wait`."""
+        runs = bool((patch or "").strip()) or run_empty
         try:
-            await_engine(self.client, self.engine_wait)
+            if runs:
+                await_engine(self.client, self.engine_wait)
         except EngineUnavailable as exc:
             return EvalResult(instance.instance_id, model_name, EvalStatus.ENGINE_ERROR,
                               patch_sha256(patch), "", grader=self.grader, error=str(exc))
         result = EvalResult(instance.instance_id, model_name, EvalStatus.UNRESOLVED,
                             patch_sha256(patch), self.key(instance, patch), grader=self.grader)
-        if not (patch or "").strip() and not run_empty:
+        if not runs:
             result.status = EvalStatus.EMPTY_PATCH
             return result
         started = time.monotonic()
