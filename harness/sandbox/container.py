@@ -193,13 +193,16 @@ class _ReportSplitter:
         self.sep, self.output, self.report_cap = sep, output, report_cap
         self.candidate: bytes | None = None  # the last completed part, held back
         self.current = bytearray()
+        self.scanned = 0  # bytes of `current` known to hold no separator start
         self.streaming = True  # the current part goes straight to the output
 
     def add(self, data: bytes) -> None:
         self.current += data
-        while (at := self.current.find(self.sep)) >= 0:
+        while (at := self.current.find(self.sep, self.scanned)) >= 0:
             self._part_ends(bytes(self.current[:at]))
             del self.current[:at + len(self.sep)]
+            self.scanned = 0
+        self.scanned = max(len(self.current) - len(self.sep) + 1, 0)
         if not self.streaming and len(self.current) > self.report_cap:
             self._release_candidate()  # (so the output keeps its order)
             self.output.add(self.sep)
@@ -208,6 +211,7 @@ class _ReportSplitter:
         if self.streaming and len(self.current) > keep:
             self.output.add(bytes(self.current[:-keep]))
             del self.current[:-keep]
+            self.scanned = 0
 
     def _part_ends(self, part: bytes) -> None:
         if self.streaming:
@@ -519,16 +523,29 @@ def _bounded_members(tar: tarfile.TarFile, cut: dict[str, int]) -> dict[str, byt
 
 def remove_container(container: Any) -> None:
     """Force-remove a container. It survives Ctrl-C arriving mid-cleanup (it runs on a
-    non-daemon thread) and an engine that went away (logged: the engine removes what it
-    finds of a run's containers when it, or the next run, starts)."""
+    non-daemon thread). An engine that went away (a restart) is awaited, within the bound,
+    and asked again, so a restart leaves no stopped container behind; if it never answers,
+    the failure is logged (`harness clean`, or the run's next start, removes the rest)."""
     def remove() -> None:
         try:
-            container.remove(force=True)
-        except docker.errors.NotFound:
-            pass
-        except ENGINE_FAULTS as exc:
-            log.warning("could not remove container %s: %s", container.short_id, exc)
+            _remove_once(container)
+        except ENGINE_FAULTS:
+            try:
+                await_engine(container.client)
+                _remove_once(container)
+            except (EngineUnavailable, *ENGINE_FAULTS) as exc:
+                log.warning("could not remove container %s: %s", container.short_id, exc)
 
     worker = threading.Thread(target=remove, daemon=False)
     worker.start()
     worker.join()
+
+
+def _remove_once(container: Any) -> None:
+    """Remove it; raise only if the engine could not be reached (it answered otherwise)."""
+    try:
+        container.remove(force=True)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as exc:
+        log.warning("could not remove container %s: %s", container.short_id, exc)

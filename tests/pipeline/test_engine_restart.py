@@ -86,6 +86,9 @@ def run_through_restart(engine: SecondEngine, suite: Path, tmp_path: Path, run_i
     assert restarted, f"no container of the run was seen running:\n{stderr[-3000:]}"
     assert process.returncode == 0, stderr[-3000:]
     assert "Traceback" not in stderr, stderr[-3000:]
+    # the container that the restart stopped was removed once the engine was back
+    client = docker.DockerClient(base_url=engine.docker_host, timeout=30)
+    assert run_containers(client, run_id) == []
     return run_records(tmp_path / "results", run_id), stderr
 
 
