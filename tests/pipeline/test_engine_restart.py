@@ -18,6 +18,7 @@ from harness.evaluation.grading import EvalStatus
 from harness.evaluation.runner import Evaluator
 from harness.sandbox.engine import run_containers
 from harness.sandbox.images import ImageBuilder
+from harness.sandbox.session import Session, SessionError
 from harness.testing.engines import SecondEngine
 from harness.testing.runs import harness_process, run_records
 
@@ -128,3 +129,20 @@ def test_an_engine_that_never_comes_back_is_engine_error_in_bounded_time(
     assert result.status is EvalStatus.ENGINE_ERROR and result.status.is_infra
     assert "the Docker engine has not answered for 3 s" in result.error
     assert elapsed < 15
+
+
+def test_an_agent_session_on_a_restarted_engine_fails_as_a_sandbox_error(engine,
+                                                                         image_builder):
+    # The agent's generator turns this into an infra_error attempt (retried), never a
+    # traceback out of the run: requests' ConnectionError is not a DockerException.
+    client = docker.DockerClient(base_url=engine.docker_host, timeout=30)
+    session = Session.start(client, image_builder.base_layer().tag, workdir="/tmp",
+                            run_id="session-restart", instance_id="calc__calc-1")
+    try:
+        assert session.run("echo up").output.strip() == "up"
+        engine.restart(down_for=1.0)
+        with pytest.raises(SessionError):
+            session.run("echo again")
+    finally:
+        session.close()
+    assert run_containers(client, "session-restart") == []
