@@ -22,6 +22,12 @@ class EvalStatus(StrEnum):
     TEST_PATCH_FAILED = "test_patch_failed"  # the hidden tests would not go in
     BUILD_ERROR = "build_error"  # the instance image could not be built or obtained
     TIMEOUT = "timeout"
+    # The sandbox's limits stopped the tests: its memory limit killed a process (the engine's
+    # OOMKilled state), or what it wrote reached the disk quota. Like a timeout these are the
+    # patch's doing, not infra (every patch gets the same limits, and the gold patch's tests
+    # run within them): never retried, never a verdict, counted apart.
+    OOM = "oom"
+    DISK_LIMIT = "disk_limit"
     ENGINE_ERROR = "engine_error"  # Docker failed us
     NO_TEST_REPORT = "no_test_report"  # tests ran but left no readable report
     # Only ever a checked status: the suite has no structured command for this repo, so the

@@ -34,7 +34,15 @@ from harness.evaluation.patches import (
 )
 from harness.instances.images import ImageNameError, image_name
 from harness.instances.model import Instance
-from harness.sandbox.container import Limits, SandboxError, run_to_completion
+from harness.sandbox.container import (
+    FILE_CAP,
+    Limits,
+    RunOutcome,
+    SandboxError,
+    cut_note,
+    run_to_completion,
+)
+from harness.sandbox.engine import ENGINE_WAIT_SECONDS, EngineUnavailable, await_engine
 from harness.sandbox.images import ImageBuilder, ImageBuildError, digest, eval_image
 from harness.suites import Suite, TestSpec
 
@@ -46,8 +54,10 @@ HARNESS_DIR = "/tmp/harness-eval"
 REPORT_PATH = "/tmp/harness-run/report/report.xml"
 SETUP_SECONDS = 120  # deadline headroom beyond the test command's own timeout
 EVAL_VERSION = "3"  # bump when a change to grading invalidates cached verdicts
-OUTPUT_KEEP = 8 << 20  # bytes of the test output kept from its start, and again from its end
-REPORT_CAP = 64 << 20  # bytes of report kept; a larger report does not parse
+# Bytes of the test output kept from its start, and again from its end: each part within the
+# sandbox's cap on one collected file (container.py), so it is not cut twice.
+OUTPUT_KEEP = FILE_CAP // 2
+REPORT_CAP = FILE_CAP  # bytes of report kept; a larger report does not parse
 TEST_UID = 7919  # the unprivileged test user's uid and gid (no image is known to use it)
 
 
@@ -79,12 +89,14 @@ class EvalResult:
     tests_status: dict[str, Any] = field(default_factory=dict)
     missing_tests: list[str] = field(default_factory=list)
     test_exit_code: int | None = None
-    test_output_cut: int = 0  # bytes cut from the middle of test_output (OUTPUT_KEEP)
     error: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
     test_output: str = field(default="", repr=False)
     applied_patch: str = field(default="", repr=False)
     official_output: str = field(default="", repr=False)
+    # Bytes cut from the middle of what the containers gave back (a file or stream kept to
+    # its head and tail): name -> bytes cut. Empty when nothing was cut.
+    output_cut: dict[str, int] = field(default_factory=dict)
 
     @property
     def resolved(self) -> bool:
@@ -262,10 +274,12 @@ class Evaluator:
 
     def __init__(self, suite: Suite, client: docker.DockerClient, images: ImageBuilder,
                  run_id: str, limits: Limits | None = None,
-                 official: OfficialGrader | None = None) -> None:
+                 official: OfficialGrader | None = None,
+                 engine_wait: float = ENGINE_WAIT_SECONDS) -> None:
         self.suite, self.client, self.images = suite, client, images
         self.run_id, self.limits = run_id, limits or Limits()
         self.official = official
+        self.engine_wait = engine_wait  # how long an engine that stopped answering is awaited
 
     @property
     def grader(self) -> str:
@@ -282,16 +296,24 @@ class Evaluator:
             return ""
         try:
             return self.client.images.get(image_name(self.suite, instance)).id
-        except (docker.errors.DockerException, ImageNameError):
+        except (docker.errors.DockerException, OSError, ImageNameError):
             return ""
 
     def evaluate(self, instance: Instance, patch: str | None, model_name: str,
                  *, run_empty: bool = False) -> EvalResult:
         """Grade `patch`. An empty patch is not run (status empty_patch) unless `run_empty`,
-        which the no-op baseline uses to check that the hidden tests fail without a fix."""
+        which the no-op baseline uses to check that the hidden tests fail without a fix. An
+        engine that does not answer (restarting) is awaited first, up to `engine_wait`."""
+        runs = bool((patch or "").strip()) or run_empty
+        try:
+            if runs:
+                await_engine(self.client, self.engine_wait)
+        except EngineUnavailable as exc:
+            return EvalResult(instance.instance_id, model_name, EvalStatus.ENGINE_ERROR,
+                              patch_sha256(patch), "", grader=self.grader, error=str(exc))
         result = EvalResult(instance.instance_id, model_name, EvalStatus.UNRESOLVED,
                             patch_sha256(patch), self.key(instance, patch), grader=self.grader)
-        if not (patch or "").strip() and not run_empty:
+        if not runs:
             result.status = EvalStatus.EMPTY_PATCH
             return result
         started = time.monotonic()
@@ -303,6 +325,9 @@ class Evaluator:
                 self.images, self.suite, instance, history=self.official.needs_history)
         except (ImageBuildError, ImageNameError, docker.errors.DockerException) as exc:
             result.status, result.error = EvalStatus.BUILD_ERROR, str(exc)
+            return result
+        except OSError as exc:  # requests' errors: the engine went away while images were read
+            result.status, result.error = EvalStatus.ENGINE_ERROR, f"docker engine error: {exc}"
             return result
         result.seconds["image"] = round(time.monotonic() - started, 3)
         if spec.command or self.official is None:
@@ -328,13 +353,13 @@ class Evaluator:
                 inputs_dir=INPUTS_DIR, collect_dir=f"{HARNESS_DIR}/out",
                 timeout=spec.timeout + SETUP_SECONDS, run_id=self.run_id,
                 instance_id=instance.instance_id, limits=self.limits,
+                engine_wait=self.engine_wait,
             )
         except SandboxError as exc:
             result.status, result.error = EvalStatus.ENGINE_ERROR, str(exc)
             return
         result.seconds["container"] = round(outcome.seconds, 3)
-        _interpret(result, outcome.exit_code, outcome.timed_out, outcome.files, spec, instance,
-                   self.suite.image.workdir, sentinels)
+        _interpret(result, outcome, spec, instance, self.suite.image.workdir, sentinels)
 
     def _official_run(self, result: EvalResult, image: str, instance: Instance,
                       patch: str) -> None:
@@ -348,8 +373,12 @@ class Evaluator:
                 inputs_dir=OFFICIAL_DIR, collect_dir=OFFICIAL_OUT, timeout=plan.timeout,
                 run_id=self.run_id, instance_id=instance.instance_id,
                 limits=replace(self.limits, network=plan.network or self.limits.network),
-                streams=True,
+                streams=True, engine_wait=self.engine_wait,
             )
+            result.output_cut.update({f"official:{k}": v for k, v in outcome.cut.items()})
+            if (stopped := _limit_status(outcome)) is not None:
+                result.status, result.error = stopped[0], f"official run: {stopped[1]}"
+                return
             verdict = self.official.grade(instance, patch, outcome)
         except GraderError as exc:
             result.status, result.error = EvalStatus.NO_TEST_REPORT, f"official grader: {exc}"
@@ -399,8 +428,7 @@ def _test_output(files: dict[str, bytes]) -> tuple[str, int]:
     dd_lines = files.get("output_rest", b"").strip().splitlines()  # "N bytes (...) copied"
     copied = re.match(rb"(\d+) bytes", dd_lines[-1]) if dd_lines else None
     cut = max(0, int(copied.group(1)) - len(tail)) if copied else 0
-    note = f"\n[harness: {cut} bytes of output cut here]\n".encode() if cut else b""
-    return (head + note + tail).decode("utf-8", errors="replace"), cut
+    return (head + (cut_note(cut) if cut else b"") + tail).decode("utf-8", errors="replace"), cut
 
 
 def _report_writes(files: dict[str, bytes], sep: str) -> list[str]:
@@ -409,15 +437,34 @@ def _report_writes(files: dict[str, bytes], sep: str) -> list[str]:
     return [part.strip("\n") for part in raw.split(f"\n{sep}\n") if part.strip()]
 
 
-def _interpret(result: EvalResult, exit_code: int | None, timed_out: bool,
-               files: dict[str, bytes], spec: TestSpec, instance: Instance, workdir: str,
-               sentinels: Sentinels) -> None:
+def _limit_status(outcome: RunOutcome, step: str = "") -> tuple[EvalStatus, str] | None:
+    """The status of a run that the sandbox's limits stopped (disk quota, then memory), with
+    its message; None if none did."""
+    where = f" (step {step!r})" if step else ""
+    if outcome.disk_exceeded:
+        return (EvalStatus.DISK_LIMIT, f"stopped: what it wrote reached the disk quota{where}; "
+                "--disk sets the quota")
+    if outcome.oom_killed:
+        return (EvalStatus.OOM, f"the memory limit killed a process{where} (the container's "
+                "state says OOMKilled); --memory sets the limit")
+    return None
+
+
+def _interpret(result: EvalResult, outcome: RunOutcome, spec: TestSpec, instance: Instance,
+               workdir: str, sentinels: Sentinels) -> None:
+    files, exit_code, timed_out = outcome.files, outcome.exit_code, outcome.timed_out
+    result.output_cut.update(outcome.cut)
     result.apply_method = _text(files, "apply_method").strip()
     result.restored_paths = _text(files, "restored.txt").splitlines()
-    result.test_output, result.test_output_cut = _test_output(files)
+    result.test_output, cut = _test_output(files)
+    if cut:
+        result.output_cut["test_output.txt"] = cut
     result.applied_patch = _text(files, "applied.diff")
     exit_text = _text(files, "test_exit_code").strip()
     result.test_exit_code = int(exit_text) if exit_text.lstrip("-").isdigit() else None
+    if (stopped := _limit_status(outcome, _text(files, "step").strip())) is not None:
+        result.status, result.error = stopped
+        return
     if timed_out or result.test_exit_code in (124, 137):
         result.status = EvalStatus.TIMEOUT
         result.error = f"stopped after the time limit (step {_text(files, 'step').strip()!r})"

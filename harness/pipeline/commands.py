@@ -184,7 +184,7 @@ def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob]
     if official is not None:
         config["grader"] = official.release
     limits = sandbox_limits(args, selection.suite)
-    config["sandbox"] = {"cpus": limits.cpus, "memory": limits.memory}
+    config["sandbox"] = {"cpus": limits.cpus, "memory": limits.memory, "disk": limits.disk}
     client = connect()
     evaluator = Evaluator(selection.suite, client, ImageBuilder(client, base_from=args.base_from),
                           run_id, limits, official=official)

@@ -23,7 +23,7 @@ from harness.agent.trajectory import Trajectory
 from harness.evaluation.patches import strip_binary
 from harness.instances.model import Instance
 from harness.models import ModelClient, ModelError, UsageSum
-from harness.sandbox.container import Limits
+from harness.sandbox.container import Limits, SandboxError
 from harness.sandbox.images import ImageBuilder, ImageBuildError
 from harness.sandbox.session import Session
 from harness.suites import Suite
@@ -123,7 +123,7 @@ class AgentGenerator:
                 status = run_agent(model, tools, messages, self.limits, trajectory,
                                    tool_errors=(ToolError,))
                 patch = session.diff(instance.base_commit)
-        except (ImageBuildError, docker.errors.DockerException, OSError) as exc:
+        except (ImageBuildError, SandboxError, docker.errors.DockerException, OSError) as exc:
             trajectory.finish(str(ExitStatus.INFRA_ERROR), {"error": str(exc)})
             return Generation(None, ExitStatus.INFRA_ERROR, trajectory.usage,
                               time.monotonic() - started, error=str(exc),
@@ -186,7 +186,8 @@ class SingleShotGenerator:
         try:
             with _open_session(self.ctx, instance) as session:
                 files = read_repo_files(session)
-        except (ImageBuildError, docker.errors.DockerException, OSError, tarfile.TarError) as exc:
+        except (ImageBuildError, SandboxError, docker.errors.DockerException, OSError,
+                tarfile.TarError) as exc:
             return Generation(None, ExitStatus.INFRA_ERROR, trajectory.usage,
                               time.monotonic() - started, error=str(exc))
         try:

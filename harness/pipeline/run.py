@@ -268,7 +268,8 @@ class AttemptContext:
         self.docker = spec.services.docker()
         self.suite = spec.load_suite()
         self.images = ImageBuilder(self.docker, base_from=spec.base_from)
-        limits = Limits(cpus=spec.cpus, memory=spec.memory)
+        limits = Limits(cpus=spec.cpus, memory=spec.memory,
+                        disk=self.config.sandbox.get("disk", Limits.disk))
         sandbox = SandboxContext(self.suite, self.images, self.docker, self.config.run_id, limits)
         self.generators = build_generators(spec, sandbox)
         pro_scripts = self.config.pro_scripts

@@ -14,10 +14,10 @@ METHODS = """\
 - **Outcome of an attempt.** *unsubmitted*: no record (selected but never finished).
   *infra error*: the record has an `infra_error`, or `exit_status` is `infra_error`, or
   `eval_status` is an error (`apply_failed`, `test_patch_failed`, `build_error`, `timeout`,
-  `engine_error`, `no_test_report`, or an unknown value), or the patch was submitted but never
-  evaluated. *resolved*: the record says `resolved` and is not an infra error. Everything
-  else (unresolved, partial, empty patch, turn/cost/time/context limits, model errors) is
-  *unresolved*.
+  `oom`, `disk_limit`, `engine_error`, `no_test_report`, or an unknown value), or the patch
+  was submitted but never evaluated. *resolved*: the record says `resolved` and is not an
+  infra error. Everything else (unresolved, partial, empty patch, turn/cost/time/context
+  limits, model errors) is *unresolved*.
 - **pass@1** = resolved attempts / (selected instances x K), the mean over attempts.
   Infra errors and unsubmitted attempts count as not resolved here, and are counted and listed
   apart. **pass@1 excl. infra** = resolved / (attempts - infra errors - unsubmitted): the rate

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from pathlib import Path
 
 import docker
@@ -14,6 +15,9 @@ log = logging.getLogger(__name__)
 DOCKER_DIR = Path(__file__).resolve().parents[2] / "docker"
 MANAGED_LABEL = "harness.managed"
 RUN_LABEL = "harness.run"
+# How long an attempt waits for an engine that stopped answering (restarting, say) before it
+# fails as engine_error; every container start waits so, so a run outlives an engine restart.
+ENGINE_WAIT_SECONDS = 120.0
 
 
 class EngineUnavailable(RuntimeError):
@@ -32,6 +36,30 @@ def connect() -> docker.DockerClient:
             "(installs Debian's docker.io and starts dockerd) or `harness setup`"
         ) from exc
     return client
+
+
+def await_engine(client: docker.DockerClient, timeout: float = ENGINE_WAIT_SECONDS) -> None:
+    """Return once the engine answers a ping (at once, when it is up); raise EngineUnavailable
+    if it has not answered for `timeout` seconds.
+
+    The ping goes over a new connection: an engine shutting down (a restart) still answers on
+    the connections it had, for a second or so, after it stopped taking new ones. Closing
+    the client's idle connections first is safe for requests in flight on other threads
+    (their connections are not idle) and costs one connect on the next call."""
+    deadline = time.monotonic() + timeout
+    pause = 0.2
+    while True:
+        try:
+            client.api.close()
+            client.ping()
+            return
+        except (docker.errors.DockerException, OSError) as exc:  # OSError: requests' errors
+            if time.monotonic() + pause > deadline:
+                raise EngineUnavailable(
+                    f"the Docker engine has not answered for {timeout:.0f} s ({exc}): "
+                    "is dockerd running?") from exc
+        time.sleep(pause)
+        pause = min(pause * 2, 5.0)
 
 
 def run_labels(run_id: str, **extra: str) -> dict[str, str]:

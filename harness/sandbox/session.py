@@ -42,8 +42,14 @@ from typing import Any
 import docker
 import docker.errors
 
-from harness.sandbox.container import Limits, SandboxError, _remove
-from harness.sandbox.engine import run_labels
+from harness.sandbox.container import (
+    HeadTail,
+    Limits,
+    SandboxError,
+    container_options,
+    remove_container,
+)
+from harness.sandbox.engine import EngineUnavailable, await_engine, run_labels
 
 log = logging.getLogger(__name__)
 
@@ -127,40 +133,10 @@ class SessionFileError(SessionError):
     """read_file/write_file could not do what was asked; the message says why."""
 
 
-class _Capture:
-    """The first and last `cap // 2` bytes of a stream, and how many fell between them."""
-
-    def __init__(self, cap: int) -> None:
-        self.half = max(cap // 2, 1)
-        self.head = bytearray()
-        self.tail = bytearray()
-        self.dropped = 0
-
-    def add(self, data: bytes) -> None:
-        room = self.half - len(self.head)
-        if room > 0:
-            self.head += data[:room]
-            data = data[room:]
-        self.tail += data
-        if len(self.tail) > 2 * self.half:  # trim in batches: amortised O(1) a byte
-            self._trim()
-
-    def _trim(self) -> None:
-        excess = len(self.tail) - self.half
-        if excess > 0:
-            del self.tail[:excess]
-            self.dropped += excess
-
-    def text(self) -> str:
-        self._trim()
-        gap = f"\n[... {self.dropped} bytes of output dropped ...]\n" if self.dropped else ""
-        return bytes(self.head + gap.encode() + self.tail).decode("utf-8", errors="replace")
-
-
 class _MarkerReader:
     """Passes output to a capture until `token` (b"\\n<mark>:<seq> ") and the exit code's line."""
 
-    def __init__(self, token: bytes, capture: _Capture) -> None:
+    def __init__(self, token: bytes, capture: HeadTail) -> None:
         self.token = token
         self.capture = capture
         self.pending = bytearray()
@@ -293,12 +269,14 @@ class Session:
         """Create and start the container (labelled with the run, limited, network off unless
         `limits` allow it) and its shell. Nothing is left behind if this fails."""
         limits = limits or Limits()
+        try:
+            await_engine(client)  # an engine restarting is waited for, within a bound
+        except EngineUnavailable as exc:
+            raise SessionError(str(exc)) from exc
         with _engine_errors(f"creating the session container for {instance_id}"):
             container = client.containers.create(
                 image, command=["sleep", "infinity"], entrypoint=[], working_dir=workdir,
-                labels=run_labels(run_id, instance=instance_id),
-                network_disabled=not limits.network, nano_cpus=int(limits.cpus * 1e9),
-                mem_limit=limits.memory, pids_limit=limits.pids, init=True,
+                labels=run_labels(run_id, instance=instance_id), **container_options(limits),
             )
         session = cls(client, container, workdir)
         try:
@@ -387,7 +365,7 @@ class Session:
         if self._shell is not None:
             self._shell.close()
             self._shell = None
-        _remove(self.container)
+        remove_container(self.container)
 
     # -- shell ----------------------------------------------------------------------------
     def _ensure_shell(self) -> None:
@@ -428,7 +406,7 @@ class Session:
         wire = (f"\n{{ {script}\n}} {stdin} 2>&1 && builtin printf '\\n%s 0\\n' {token} "
                 f"|| builtin printf '\\n%s %s\\n' {token} \"$?\"; "
                 f"builtin printf '%s\\n' \"$PWD\" 2>/dev/null >| {CWD_FILE}\n")
-        capture = _Capture(cap)
+        capture = HeadTail(cap)
         reader = _MarkerReader(f"\n{token} ".encode(), capture)
         started = time.monotonic()
         try:

@@ -34,7 +34,7 @@ class SecondEngine:
         dockerd = shutil.which("dockerd")
         if dockerd is None:
             raise RuntimeError("no dockerd on PATH (bash docker/engine.sh installs it)")
-        with self.log.open("wb") as log:
+        with self.log.open("ab") as log:
             self._proc = subprocess.Popen(
                 [dockerd, f"--host={self.docker_host}", f"--data-root={self.root / 'data'}",
                  f"--exec-root={self.root / 'exec'}", f"--pidfile={self.root / 'dockerd.pid'}",
@@ -57,6 +57,24 @@ class SecondEngine:
         target = docker.DockerClient(base_url=self.docker_host, timeout=600)
         target.images.load(b"".join(source.images.get(tag).save(named=True)))
 
+    def restart(self, down_for: float = 0.0, timeout: float = 60.0) -> docker.DockerClient:
+        """Restart the engine as `systemctl restart docker` does: dockerd is sent SIGTERM (it
+        stops its containers, which a run had in flight), stays down `down_for` seconds, and
+        starts again on the same data root (its images are still there)."""
+        self.terminate()
+        time.sleep(down_for)
+        return self.start(timeout)
+
+    def terminate(self) -> None:
+        """Stop dockerd (SIGTERM, then SIGKILL after 30 s), keeping its data root."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=30)
+
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             with contextlib.suppress(docker.errors.DockerException):
@@ -64,12 +82,7 @@ class SecondEngine:
                 for container in client.containers.list(all=True, ignore_removed=True):
                     with contextlib.suppress(docker.errors.APIError):
                         container.remove(force=True)
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(timeout=30)
+        self.terminate()
         for mount in reversed(_mounts_under(self.root)):  # left by a dockerd that was killed
             subprocess.run(["umount", "-l", mount], capture_output=True, check=False)
         shutil.rmtree(self.root, ignore_errors=True)
