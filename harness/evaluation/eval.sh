@@ -193,7 +193,7 @@ touch "$RUN/stop"
 timeout 5 bash -c ': > "$1"' _ "$REPORT" 2>/dev/null  # wakes a reader waiting for a writer
 wait_for() {  # a reader gets EOF once every writer is gone; a writer left running as root
   local pid=$1 i  # (TEST_USER=root) must not hold the run up
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  for i in $(seq 250); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.02; done
   kill "$pid" 2>/dev/null
 }
 wait_for "$output_reader"

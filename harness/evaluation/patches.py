@@ -151,14 +151,18 @@ def matches_any(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
     return any(_glob_regex(p).match(path) for p in patterns)
 
 
-def shadow_globs(modules: tuple[str, ...] | list[str]) -> list[str]:
-    """Globs of the repo-root files that would shadow `modules` (`m.py`, `m/**`, `m.*.so`);
-    "@stdlib" stands for the standard library's top-level modules."""
+def shadow_ere(modules: tuple[str, ...] | list[str]) -> str:
+    """One POSIX ERE (unanchored) for the repo-root files that would shadow `modules`:
+    `m.py`, `m/...`, `m.so`, `m.<tag>.so` ("@stdlib" stands for the standard library's
+    top-level modules; a name may hold `*`). "" for no modules. One alternation, not a glob
+    per file: eval.sh matches it against every changed path."""
     names: list[str] = []
     for module in modules:
         names.extend(sorted(sys.stdlib_module_names) if module == "@stdlib" else [module])
-    return [glob for name in dict.fromkeys(names)
-            for glob in (f"{name}.py", f"{name}/**", f"{name}.*.so", f"{name}.so")]
+    if not names:
+        return ""
+    alternatives = "|".join(glob_ere(name) for name in dict.fromkeys(names))
+    return f"({alternatives})(\\.py|/.*|(\\.[^/]*)?\\.so)"
 
 
 def confined(path: str) -> str | None:
@@ -180,6 +184,6 @@ def protected_paths(model_patch: str, patterns: tuple[str, ...]) -> list[str]:
 
 __all__ = [
     "FileDiff", "confined", "glob_ere", "matches_any", "patch_sha256", "protected_paths",
-    "shadow_globs",
+    "shadow_ere",
     "split_file_diffs", "strip_binary", "touched_paths", "written_paths",
 ]

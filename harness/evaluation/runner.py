@@ -28,7 +28,7 @@ from harness.evaluation.patches import (
     matches_any,
     patch_sha256,
     protected_paths,
-    shadow_globs,
+    shadow_ere,
     strip_binary,
     written_paths,
 )
@@ -247,13 +247,13 @@ def _inputs(suite: Suite, spec: TestSpec, instance: Instance, patch: str,
         "SENTINEL_FILE": target,
         "SENTINEL_BESIDE": spec.sentinel_beside,
     }
-    globs = (*spec.protected, *shadow_globs(spec.shadowed_modules))
+    protected_re = [glob_ere(p) for p in spec.protected] + [shadow_ere(spec.shadowed_modules)]
     files = {
         "eval.sh": EVAL_SCRIPT.read_text(),
         "env.sh": "".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()),
         "model.patch": patch,
         "protected.txt": "\n".join(protected) + "\n",
-        "protected_re.txt": "".join(f"{glob_ere(p)}\n" for p in globs),
+        "protected_re.txt": "".join(f"{ere}\n" for ere in protected_re if ere),
         "hidden_tests.txt": "".join(f"{p}\n" for p in written_paths(instance.test_patch)),
         "test_cmd.sh": _test_command(spec, instance),
         "sentinel.txt": spec.sentinel.replace("{passing}", sentinels.passing)

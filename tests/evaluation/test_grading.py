@@ -1,4 +1,6 @@
-from harness.evaluation.grading import EvalStatus, grade, group_tests
+import pytest
+
+from harness.evaluation.grading import EvalStatus, grade, group_tests, sentinel_breach
 from harness.evaluation.summary import summarize
 
 F2P = ("t.py::test_fix_a", "t.py::test_fix_b")
@@ -62,3 +64,34 @@ def test_summary_divides_by_selected_and_splits_errors():
     assert report["unsubmitted_ids"] == ["f"]
     assert report["completed_ids"] == ["a", "b"]
     assert report["resolved_rate"] == round(1 / 6, 6)
+
+
+PASS_ID, FAIL_ID = "test_case_aaa", "test_case_bbb"
+
+
+@pytest.mark.parametrize(("outcomes", "status", "breach"), [
+    # right on a resolved grade, or anything on a grade that is not resolved anyway
+    ({f"t.py::{PASS_ID}": "PASSED", f"t.py::{FAIL_ID}": "FAILED"}, EvalStatus.RESOLVED, ""),
+    ({f"t.py::{PASS_ID}": "PASSED", f"t.py::{FAIL_ID}": "ERROR"}, EvalStatus.RESOLVED, ""),
+    ({}, EvalStatus.UNRESOLVED, ""),
+    ({f"t.py::{PASS_ID}": "ERROR", f"t.py::{FAIL_ID}": "ERROR"}, EvalStatus.PARTIAL, ""),
+    # the one that must fail passing is tampering, whatever the grade
+    ({f"t.py::{PASS_ID}": "PASSED", f"t.py::{FAIL_ID}": "PASSED"}, EvalStatus.UNRESOLVED,
+     f"the sentinel test that must fail passed ({FAIL_ID})"),
+    # on a resolved grade: missing, not passing, not failing
+    ({f"t.py::{PASS_ID}": "PASSED"}, EvalStatus.RESOLVED,
+     "a sentinel test is missing from a report that resolves the instance"),
+    ({}, EvalStatus.RESOLVED,
+     "a sentinel test is missing from a report that resolves the instance"),
+    ({f"t.py::{PASS_ID}": "FAILED", f"t.py::{FAIL_ID}": "FAILED"}, EvalStatus.RESOLVED,
+     f"the sentinel test that must pass did not ({PASS_ID})"),
+    ({f"t.py::{PASS_ID}": "PASSED", f"t.py::{FAIL_ID}": "SKIPPED"}, EvalStatus.RESOLVED,
+     f"the sentinel test that must fail did not fail ({FAIL_ID})"),
+])
+def test_sentinel_breach(outcomes, status, breach):
+    assert sentinel_breach(outcomes, PASS_ID, FAIL_ID, status) == breach
+
+
+def test_tampered_is_a_verdict_never_resolved_nor_infra():
+    assert EvalStatus.TAMPERED.is_verdict
+    assert not EvalStatus.TAMPERED.is_error and not EvalStatus.TAMPERED.is_infra

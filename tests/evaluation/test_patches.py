@@ -1,8 +1,13 @@
+import re
+
+import pytest
+
 from harness.evaluation.patches import (
     confined,
     matches_any,
     patch_sha256,
     protected_paths,
+    shadow_ere,
     split_file_diffs,
     strip_binary,
     touched_paths,
@@ -92,3 +97,19 @@ def test_paths_outside_the_repo_are_never_protected_paths():
     assert protected_paths(escape + inside, ("tests/**",)) == ["tests/test_a.py"]
     assert confined("/etc/passwd") is None and confined("a/../..") is None
     assert confined("a/./b/../c") == "a/c"
+
+
+@pytest.mark.parametrize(("path", "shadows"), [
+    ("pytest.py", True), ("pytest/__main__.py", True), ("_pytest/main.py", True),
+    ("pytest_cov/plugin.py", True), ("fnmatch.py", True), ("json/__init__.py", True),
+    ("_pytest.cpython-311-x86_64-linux-gnu.so", True), ("pluggy.so", True),
+    ("src/pytest.py", False), ("calc/json.py", False), ("jsonish.py", False),
+    ("pytestx.py", False), ("tests/fnmatch.py", False),
+])
+def test_shadow_ere_matches_root_modules_only(path, shadows):
+    ere = shadow_ere(["@stdlib", "pytest", "_pytest", "pytest_*", "pluggy"])
+    assert bool(re.fullmatch(ere, path)) is shadows
+
+
+def test_no_shadowed_modules_is_no_pattern():
+    assert shadow_ere([]) == ""
