@@ -30,9 +30,12 @@ def usage_from_openai(raw: Any) -> CallUsage:
         raise InvalidUsage("usage details are not objects", raw)
     top = token_counts(raw, ("prompt_tokens", "completion_tokens"),
                        ("cached_tokens", "reasoning_tokens"))
-    cached = max(top["cached_tokens"] or 0,
-                 token_counts(details, (), ("cached_tokens",))["cached_tokens"] or 0)
-    reasoning = token_counts(completion_details, (), ("reasoning_tokens",))["reasoning_tokens"]
+    cached = max(top["cached_tokens"] or 0, token_counts(
+        details, (), ("cached_tokens",), where="usage.prompt_tokens_details",
+        whole=raw)["cached_tokens"] or 0)
+    reasoning = token_counts(completion_details, (), ("reasoning_tokens",),
+                             where="usage.completion_tokens_details",
+                             whole=raw)["reasoning_tokens"]
     if reasoning is None:
         reasoning = top["reasoning_tokens"]
     prompt = top["prompt_tokens"] or 0

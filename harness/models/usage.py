@@ -34,19 +34,23 @@ class InvalidUsage(ValueError):
 
 
 def token_counts(raw: Mapping[str, Any], required: Iterable[str],
-                 optional: Iterable[str] = ()) -> dict[str, int | None]:
-    """The named counts of a usage object, checked: each present one must be a non-negative
-    integer (not a bool, float or string), each required one present. Absent optional counts
-    are None. Raises InvalidUsage naming the first bad field."""
+                 optional: Iterable[str] = (), *, where: str = "usage",
+                 whole: Any = None) -> dict[str, int | None]:
+    """The named counts of a usage object (`where` names it, `whole` is the object it is part
+    of, if any), checked: each present one must be a non-negative integer (not a bool, float
+    or string), each required one present. Absent optional counts are None. Raises
+    InvalidUsage naming the first bad field, with the whole object as sent."""
+    sent = raw if whole is None else whole
     counts: dict[str, int | None] = {}
     for name, needed in [*((n, True) for n in required), *((n, False) for n in optional)]:
         value = raw.get(name)
         if value is None:
             if needed:
-                raise InvalidUsage(f"usage lacks {name!r}", raw)
+                raise InvalidUsage(f"{where} lacks {name!r}", sent)
             counts[name] = None
         elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InvalidUsage(f"usage {name!r} is {value!r}, not a non-negative integer", raw)
+            raise InvalidUsage(f"{where} {name!r} is {value!r}, not a non-negative integer",
+                               sent)
         else:
             counts[name] = value
     return counts
