@@ -173,8 +173,8 @@ class BaseClient:
         self.retry = retry or RetryPolicy()
         self.price_table = price_table
         self.instance_id = instance_id
-        self.redact = redactor if redactor is not None else Redactor.from_environment(
-            extra={api_key: "api key"} if api_key else None)
+        self.redact = (Redactor.from_environment() if redactor is None else redactor).adding(
+            {api_key: "api key"} if api_key else {})
         self._http = httpx.Client(
             timeout=httpx.Timeout(connect=10.0, read=variant.timeout_s, write=60.0, pool=None),
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),

@@ -11,12 +11,14 @@ words (a dry run's `RUNAPI_API_KEY=fake`), and no real API key is that short.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from harness.models.errors import ModelConfigError
@@ -46,16 +48,24 @@ class Redactor:
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None,
-                         variants: Iterable[Variant] | None = None,
+                         variables: Iterable[str] | None = None,
                          extra: Mapping[str, str] | None = None) -> Redactor:
-        """Every key the environment holds for any variant (the shipped and user variants, or
-        `variants`), plus `extra` ({value: label}, e.g. a key given on the command line)."""
+        """Every key `env` (default: this process's environment) holds in `variables`
+        (default: every variant's `api_key_env`), plus `extra` ({value: label}, e.g. a key
+        passed in code)."""
         env = os.environ if env is None else env
         labelled = {value: label for value, label in (extra or {}).items()}
-        for name in sorted(key_variables(variants)):
+        for name in sorted(key_variables() if variables is None else set(variables)):
             if env.get(name):
                 labelled[env[name]] = f"${name}"
         return cls.of(labelled)
+
+    def adding(self, labelled: Mapping[str, str]) -> Redactor:
+        """This redactor, also redacting the keys of `labelled` it does not know yet."""
+        known = {spelling for spelling, _ in self.keys}
+        more = Redactor.of({v: label for v, label in labelled.items() if v not in known})
+        return Redactor(tuple(sorted({*self.keys, *more.keys},
+                                     key=lambda p: (-len(p[0]), p[0]))))
 
     def __bool__(self) -> bool:
         return bool(self.keys)
@@ -98,6 +108,33 @@ def key_variables(variants: Iterable[Variant] | None = None) -> set[str]:
             variants = ()
     names.update(v.api_key_env for v in variants if v.api_key_env)
     return names
+
+
+class RedactingStream:
+    """A text stream (stdout, stderr) that redacts each write before passing it on."""
+
+    def __init__(self, inner: TextIO, redactor: Redactor) -> None:
+        self.inner = inner
+        self.redactor = redactor
+
+    def write(self, text: str) -> int:
+        self.inner.write(self.redactor(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@contextlib.contextmanager
+def redacted_output(redactor: Redactor) -> Iterator[None]:
+    """While inside, what this process prints on stdout and stderr is redacted."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = RedactingStream(sys.stdout, redactor)  # type: ignore[assignment]
+    sys.stderr = RedactingStream(sys.stderr, redactor)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 class RedactingFormatter(logging.Formatter):

@@ -293,6 +293,14 @@ class UsageLog:
     def totals(self, instance_id: str | None = None) -> UsageSum:
         return UsageSum.of(self.records(instance_id))
 
+    def take(self, instance_id: str) -> UsageSum:
+        """The totals of `instance_id`'s calls, which are then dropped from memory (the file
+        keeps them): what an attempt's record sums, once the attempt is done."""
+        with self._lock:
+            taken = [r for r in self._records if r.instance_id == instance_id]
+            self._records = [r for r in self._records if r.instance_id != instance_id]
+        return UsageSum.of(taken)
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._records)

@@ -330,8 +330,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._stream(rec, surface, rendered, body)
         if reply.fault == "disconnect":
             return self._abort()
-        if reply.fault == "malformed_json":
-            return self._send_raw(rec, 200, b'{"id": "broken", "choices": [{"mess')
+        if reply.fault == "malformed_json":  # the reply's text first: a body that echoes it
+            broken = f'{{"text": {json.dumps(reply.text[:40])}, "choices": [{{"mess'
+            return self._send_raw(rec, 200, broken.encode())
         with_usage = reply.fault != "missing_usage"
         payload = (render.chat_body(rendered, with_usage) if surface == "chat"
                    else render.anthropic_body(rendered, with_usage))
@@ -355,7 +356,8 @@ class _Handler(BaseHTTPRequestHandler):
             lines = [f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events]
             finish_at = len(events) - 2  # message_delta: the finish comes with the usage
         if fault == "malformed_json":
-            lines.insert(len(lines) // 2, "data: {\"choices\": [{\"delta\": {\"cont\n\n")
+            broken = f'{{"text": {json.dumps(r.text[:40])}, "choices": [{{"delta": {{"cont'
+            lines.insert(len(lines) // 2, f"data: {broken}\n\n")
         middle = max(1, min(len(lines) // 2, finish_at))
         cut = {"disconnect": middle, "cut_after_200": middle,
                "disconnect_after_finish": finish_at + 1}
