@@ -345,7 +345,7 @@ class BaseClient:
         cost = price_call(usage, self.variant, self.price_table)
         self._charge(cost, request)
         reason = self.redact(failure.reason if isinstance(failure, TransientError)
-                             else str(failure))
+                             else str(failure).removeprefix(f"{self._where()}: "))
         log.warning("%s: a billed reply was lost (%s); it is on record as a call with "
                     "unknown usage", self._where(), reason)
         self.usage_log.append(self._record(

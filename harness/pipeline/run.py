@@ -355,11 +355,11 @@ class AttemptContext:
         result = self.evaluator.evaluate(unit.instance, generation.patch, unit.variant,
                                          run_empty=generation.run_empty)
         files = {"patch.diff": generation.patch, "test_output.txt": result.test_output,
-                 "official_output.txt": result.official_output,
                  "report.json": json.dumps(result.to_json(), indent=2) + "\n"}
+        if result.official_output:
+            files["official_output.txt"] = result.official_output
         for name, text in files.items():
-            if text:
-                write_atomic(folder / name, self.redact(text))
+            write_atomic(folder / name, self.redact(text))
         return result
 
     def _record(self, unit: Unit, folder: Path, generation: Generation,

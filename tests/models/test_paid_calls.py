@@ -27,6 +27,7 @@ from harness.models import (
     read_call_log,
     redact_logging,
 )
+from harness.models.secrets import redacted_output
 from harness.testing import Reply
 
 HI = [{"role": "user", "content": "hi"}]
@@ -269,3 +270,22 @@ def test_keys_are_redacted_in_every_spelling_and_short_values_are_not_keys():
     assert redact("url ?key=sk-ab%2Fcd%2Bef%3D%3D%22x") == "url ?key=[redacted K]"
     assert redact("a fake server") == "a fake server"
     assert redact.data({"a": ['sk-ab/cd+ef=="x']}) == {"a": ["[redacted K]"]}
+
+
+def test_what_the_cli_prints_is_redacted(key_in_env, capsys, fake_server, monkeypatch):
+    """`harness` wraps stdout and stderr: a key printed by any command, or in a traceback,
+    comes out redacted. Here `models check` against a server that echoes the key."""
+    from harness.cli import main
+
+    server = fake_server([Reply.error(403, "permission_denied_error", "{api_key} is banned")],
+                         api_key=KEY)
+    monkeypatch.setenv("RUNAPI_BASE_URL", server.base_url)
+    assert main(["models", "check", "--variants", "k2.6"]) == 1
+    out = capsys.readouterr()
+    assert KEY not in out.out + out.err and "[redacted $RUNAPI_API_KEY] is banned" in out.out
+    with redacted_output(Redactor.from_environment()):
+        print(f"a key: {KEY}")
+        print(f"to stderr: {KEY}", file=sys.stderr)
+    out = capsys.readouterr()
+    assert out.out == "a key: [redacted $RUNAPI_API_KEY]\n"
+    assert out.err == "to stderr: [redacted $RUNAPI_API_KEY]\n"
