@@ -299,8 +299,9 @@ class AttemptContext:
         # Read before any attempt of this process makes a call: what is logged now is earlier.
         self.carried = carried_over(self.run_dir,
                                     read_records(self.run_dir / "records.jsonl").keys())
-        self.usage_log = spec.services.usage_log() or UsageLog(self.run_dir / CALLS_FILE,
-                                                               redact=self.redact)
+        shared = spec.services.usage_log()  # (an empty log is falsy: compare with None)
+        self.usage_log = shared if shared is not None else UsageLog(self.run_dir / CALLS_FILE,
+                                                                    redact=self.redact)
         self.docker = spec.services.docker()
         self.suite = spec.load_suite()
         self.images = ImageBuilder(self.docker, base_from=spec.base_from)
