@@ -33,6 +33,11 @@ def _spellings(secret: str) -> set[str]:
     return {secret, json.dumps(secret)[1:-1], quote(secret, safe="")}
 
 
+def _longest_first(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """A key that contains another is replaced first, so no part of it is left behind."""
+    return tuple(sorted(pairs, key=lambda p: (-len(p[0]), p[0])))
+
+
 @dataclass(frozen=True)
 class Redactor:
     """Replaces each known key by a label naming where it came from. Callable on text."""
@@ -44,7 +49,7 @@ class Redactor:
         """From {key value: label}; values too short to be keys are ignored."""
         pairs = {(spelling, f"[redacted {label}]") for value, label in labelled.items()
                  if value and len(value) >= MIN_SECRET_CHARS for spelling in _spellings(value)}
-        return cls(tuple(sorted(pairs, key=lambda p: (-len(p[0]), p[0]))))
+        return cls(_longest_first(pairs))
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None,
@@ -54,7 +59,7 @@ class Redactor:
         (default: every variant's `api_key_env`), plus `extra` ({value: label}, e.g. a key
         passed in code)."""
         env = os.environ if env is None else env
-        labelled = {value: label for value, label in (extra or {}).items()}
+        labelled = dict(extra or {})
         for name in sorted(key_variables() if variables is None else set(variables)):
             if env.get(name):
                 labelled[env[name]] = f"${name}"
@@ -64,8 +69,7 @@ class Redactor:
         """This redactor, also redacting the keys of `labelled` it does not know yet."""
         known = {spelling for spelling, _ in self.keys}
         more = Redactor.of({v: label for v, label in labelled.items() if v not in known})
-        return Redactor(tuple(sorted({*self.keys, *more.keys},
-                                     key=lambda p: (-len(p[0]), p[0]))))
+        return Redactor(_longest_first({*self.keys, *more.keys}))
 
     def __bool__(self) -> bool:
         return bool(self.keys)
