@@ -7,7 +7,10 @@ import functools
 import importlib
 import logging
 import sys
+import traceback
 from collections.abc import Callable
+
+from harness.models.secrets import Redactor, redact_logging, redacted_output
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -30,6 +33,7 @@ def exits_2_on(*errors: type[Exception]) -> Callable[[Command], Command]:
         def wrapper(args: argparse.Namespace) -> int:
             logging.addLevelName(logging.WARNING, "warning")
             logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+            redact_logging(Redactor.from_environment())
             try:
                 return func(args)
             except errors as exc:
@@ -52,12 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand. Whatever it prints, logs or fails with is redacted: no API key
+    (of any variant, from the environment) reaches the terminal."""
     args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    with redacted_output(Redactor.from_environment()):
+        try:
+            return int(args.func(args) or 0)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        except Exception:  # noqa: BLE001 - an unexpected error: its traceback, redacted
+            traceback.print_exc()
+            return 1
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 # What a run folder holds besides its variants' folders: a variant may never be named so.
-RUN_DIR_ENTRIES = frozenset({"config.json", "records.jsonl", "report"})
+RUN_DIR_ENTRIES = frozenset({"config.json", "records.jsonl", "calls.jsonl", "report"})
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 
 

@@ -15,6 +15,7 @@ from harness.models import (
     Completion,
     ContextOverflowError,
     FatalModelError,
+    InvalidUsageError,
     ModelError,
     RetriesExhaustedError,
 )
@@ -115,8 +116,8 @@ def exit_status_for(exc: ModelError) -> ExitStatus:
         return ExitStatus.COST_LIMIT
     if isinstance(exc, ContextOverflowError):
         return ExitStatus.CONTEXT_LIMIT
-    if isinstance(exc, RetriesExhaustedError):
-        return ExitStatus.INFRA_ERROR  # transient faults beyond the retry bound
+    if isinstance(exc, RetriesExhaustedError | InvalidUsageError):
+        return ExitStatus.INFRA_ERROR  # transient faults beyond the retry bound, bad usage
     return ExitStatus.MODEL_ERROR
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,12 @@ from harness.models import Completion, UsageSum
 
 
 class Trajectory:
-    def __init__(self, path: Path, meta: dict[str, Any], messages: list[dict]) -> None:
+    """`redact` is applied to the file's text on every save (API keys never reach it)."""
+
+    def __init__(self, path: Path, meta: dict[str, Any], messages: list[dict], *,
+                 redact: Callable[[str], str] | None = None) -> None:
         self.path = path
+        self.redact = redact
         self.meta = meta
         self.messages = messages  # the live conversation, saved with every step
         self.steps: list[dict[str, Any]] = []
@@ -61,4 +66,5 @@ class Trajectory:
         data = {**self.meta, "exit_status": self.exit_status, "started": self.started,
                 "usage": self.usage.usage_json(), "cost_usd": self.usage.cost_usd,
                 "steps": self.steps, "messages": self.messages}
-        write_atomic(self.path, json.dumps(data, default=str))
+        text = json.dumps(data, default=str)
+        write_atomic(self.path, text if self.redact is None else self.redact(text))

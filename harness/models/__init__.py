@@ -15,6 +15,7 @@ from harness.models.errors import (
     ContextOverflowError,
     FatalModelError,
     InvalidRequestError,
+    InvalidUsageError,
     ModelConfigError,
     ModelError,
     RetriesExhaustedError,
@@ -22,8 +23,9 @@ from harness.models.errors import (
 from harness.models.factory import make_client
 from harness.models.limits import AdaptiveLimiter, RetryPolicy, shared_limiter
 from harness.models.pricing import ModelPrice, PriceTable, load_price_table, price_call
+from harness.models.secrets import Redactor, redact_logging
 from harness.models.types import Completion, Message, ToolCall
-from harness.models.usage import CallRecord, CallUsage, Cost, UsageLog, UsageSum
+from harness.models.usage import CallRecord, CallUsage, Cost, UsageLog, UsageSum, read_call_log
 from harness.models.variants import Variant, get_variant, load_variants
 
 __all__ = [
@@ -38,12 +40,14 @@ __all__ = [
     "Cost",
     "FatalModelError",
     "InvalidRequestError",
+    "InvalidUsageError",
     "Message",
     "ModelClient",
     "ModelConfigError",
     "ModelError",
     "ModelPrice",
     "PriceTable",
+    "Redactor",
     "RetriesExhaustedError",
     "RetryPolicy",
     "ToolCall",
@@ -55,5 +59,7 @@ __all__ = [
     "load_variants",
     "make_client",
     "price_call",
+    "read_call_log",
+    "redact_logging",
     "shared_limiter",
 ]

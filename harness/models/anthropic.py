@@ -15,7 +15,7 @@ from harness.models.chat import deep_merge, new_call_id, text_of
 from harness.models.client import BaseClient, Parsed, Request
 from harness.models.errors import TransientError, error_fields
 from harness.models.types import ToolCall
-from harness.models.usage import CallUsage
+from harness.models.usage import CallUsage, InvalidUsage, token_counts
 
 ANTHROPIC_VERSION = "2023-06-01"
 STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
@@ -90,17 +90,24 @@ def to_anthropic_tool_choice(choice: str | dict[str, Any]) -> dict[str, Any]:
     return {"type": {"required": "any"}.get(choice, choice)}
 
 
-def usage_from_anthropic(raw: dict[str, Any] | None, output_tokens: int | None = None) -> CallUsage:
-    """Messages usage counts input without cache reads/writes; CallUsage's prompt includes both."""
+def usage_from_anthropic(raw: Any, output_tokens: Any = None) -> CallUsage:
+    """Messages usage counts input without cache reads/writes; CallUsage's prompt includes both.
+    Unknown without a usage object or an output count; counts that are not non-negative
+    integers raise InvalidUsage with the object as sent."""
+    if raw is None:
+        return CallUsage.unknown()
     if not isinstance(raw, dict):
+        raise InvalidUsage("usage is not an object", raw)
+    merged = raw if output_tokens is None else {**raw, "output_tokens": output_tokens}
+    if merged.get("output_tokens") is None:
         return CallUsage.unknown()
-    read = int(raw.get("cache_read_input_tokens") or 0)
-    write = int(raw.get("cache_creation_input_tokens") or 0)
-    output = raw.get("output_tokens") if output_tokens is None else output_tokens
-    if output is None:
-        return CallUsage.unknown()
-    return CallUsage(prompt_tokens=int(raw.get("input_tokens") or 0) + read + write,
-                     cached_tokens=read, cache_write_tokens=write, completion_tokens=int(output))
+    counts = token_counts(merged, ("input_tokens", "output_tokens"),
+                          ("cache_read_input_tokens", "cache_creation_input_tokens"))
+    read = counts["cache_read_input_tokens"] or 0
+    write = counts["cache_creation_input_tokens"] or 0
+    return CallUsage(prompt_tokens=(counts["input_tokens"] or 0) + read + write,
+                     cached_tokens=read, cache_write_tokens=write,
+                     completion_tokens=counts["output_tokens"] or 0)
 
 
 def _parsed_from_blocks(blocks: list[dict[str, Any]], stop_reason: str | None,

@@ -9,28 +9,38 @@ from typing import Any
 from harness.models.client import BaseClient, Parsed, Request
 from harness.models.errors import TransientError, error_fields
 from harness.models.types import ToolCall
-from harness.models.usage import CallUsage
+from harness.models.usage import CallUsage, InvalidUsage, token_counts
 
 # Keys of a message that go on the wire; anything else an agent keeps in its history stays local.
 MESSAGE_KEYS = ("role", "content", "name", "tool_calls", "tool_call_id", "reasoning_content")
 
 
-def usage_from_openai(raw: dict[str, Any] | None) -> CallUsage:
+def usage_from_openai(raw: Any) -> CallUsage:
     """CallUsage from an OpenAI-shaped usage object; unknown if there is none. The cached count
     may be top-level (Moonshot) or in prompt_tokens_details (OpenAI); both name the same tokens,
-    so the larger is taken, never the sum."""
-    if not isinstance(raw, dict):
+    so the larger is taken, never the sum. Counts that are not non-negative integers (or a
+    missing prompt or completion count) raise InvalidUsage with the object as sent."""
+    if raw is None:
         return CallUsage.unknown()
-    prompt = int(raw.get("prompt_tokens") or 0)
+    if not isinstance(raw, dict):
+        raise InvalidUsage("usage is not an object", raw)
     details = raw.get("prompt_tokens_details") or {}
-    cached = max(int(raw.get("cached_tokens") or 0), int(details.get("cached_tokens") or 0))
-    reasoning = (raw.get("completion_tokens_details") or {}).get("reasoning_tokens")
+    completion_details = raw.get("completion_tokens_details") or {}
+    if not isinstance(details, dict) or not isinstance(completion_details, dict):
+        raise InvalidUsage("usage details are not objects", raw)
+    top = token_counts(raw, ("prompt_tokens", "completion_tokens"),
+                       ("cached_tokens", "reasoning_tokens"))
+    cached = max(top["cached_tokens"] or 0, token_counts(
+        details, (), ("cached_tokens",), where="usage.prompt_tokens_details",
+        whole=raw)["cached_tokens"] or 0)
+    reasoning = token_counts(completion_details, (), ("reasoning_tokens",),
+                             where="usage.completion_tokens_details",
+                             whole=raw)["reasoning_tokens"]
     if reasoning is None:
-        reasoning = raw.get("reasoning_tokens")
-    return CallUsage(
-        prompt_tokens=prompt, cached_tokens=min(cached, prompt),
-        completion_tokens=int(raw.get("completion_tokens") or 0),
-        reasoning_tokens=None if reasoning is None else int(reasoning))
+        reasoning = top["reasoning_tokens"]
+    prompt = top["prompt_tokens"] or 0
+    return CallUsage(prompt_tokens=prompt, cached_tokens=min(cached, prompt),
+                     completion_tokens=top["completion_tokens"] or 0, reasoning_tokens=reasoning)
 
 
 def text_of(content: Any) -> str:

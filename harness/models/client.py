@@ -24,6 +24,7 @@ import httpx
 
 from harness.models.budget import BudgetScope
 from harness.models.errors import (
+    InvalidUsageError,
     ModelConfigError,
     ModelError,
     RetriesExhaustedError,
@@ -32,9 +33,10 @@ from harness.models.errors import (
 )
 from harness.models.limits import AdaptiveLimiter, RetryPolicy, parse_retry_after
 from harness.models.pricing import PriceTable, model_price, price_call, price_tokens, table_for
+from harness.models.secrets import Redactor
 from harness.models.toolcalls import parse_leaked_tool_calls
 from harness.models.types import Completion, Message, ToolCall
-from harness.models.usage import CallRecord, CallUsage, Cost, UsageLog
+from harness.models.usage import CallRecord, CallUsage, Cost, InvalidUsage, UsageLog
 from harness.models.variants import Variant
 
 log = logging.getLogger("harness.models")
@@ -87,6 +89,23 @@ class Parsed:
     signature: str | None = None
     request_ids: dict[str, str] = field(default_factory=dict)
     latency_s: float = 0.0
+    exchange: str = ""  # the X-Client-Request-Id of the HTTP request that brought it
+
+    def redacted(self, redact: Redactor) -> Parsed:
+        """This reply with every key in its text, reasoning and tool calls redacted (a
+        streamed key may be split across chunks, so lines alone are not enough)."""
+        if not redact:
+            return self
+        self.content = redact(self.content)
+        self.reasoning = None if self.reasoning is None else redact(self.reasoning)
+        self.tool_calls = [ToolCall(c.id, redact(c.name), redact(c.arguments))
+                           for c in self.tool_calls]
+        return self
+
+
+# What a malformed 2xx body makes the parsers raise (besides TransientError): the body is
+# untrusted input, so any of these is a broken reply, retried like a cut stream.
+MALFORMED_REPLY_ERRORS = (KeyError, IndexError, TypeError, AttributeError)
 
 
 def transport_failure(exc: httpx.HTTPError) -> Exception:
@@ -143,7 +162,8 @@ class BaseClient:
     def __init__(self, variant: Variant, *, base_url: str, api_key: str | None,
                  limiter: AdaptiveLimiter, budget: BudgetScope | None = None,
                  usage_log: UsageLog | None = None, retry: RetryPolicy | None = None,
-                 price_table: PriceTable | None = None, instance_id: str | None = None) -> None:
+                 price_table: PriceTable | None = None, instance_id: str | None = None,
+                 redactor: Redactor | None = None) -> None:
         self.variant = variant
         self.base_url = base_url
         self.api_key = api_key
@@ -153,6 +173,8 @@ class BaseClient:
         self.retry = retry or RetryPolicy()
         self.price_table = price_table
         self.instance_id = instance_id
+        self.redact = (Redactor.from_environment() if redactor is None else redactor).adding(
+            {api_key: "api key"} if api_key else {})
         self._http = httpx.Client(
             timeout=httpx.Timeout(connect=10.0, read=variant.timeout_s, write=60.0, pool=None),
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
@@ -223,6 +245,7 @@ class BaseClient:
         try:
             parsed = self._send(request, attempts, started)
         except ModelError as exc:
+            self.redact.exception(exc)
             self._record_failure(request, exc, attempts, wall, time.monotonic() - started)
             raise
         return self._finish(request, parsed, tools, attempts, wall, time.monotonic() - started)
@@ -240,6 +263,7 @@ class BaseClient:
                 parsed = self._attempt(request, attempt)
             except TransientError as exc:
                 self.limiter.release(token, "rate_limited" if exc.rate_limited else "error")
+                exc.reason = self.redact(exc.reason)
                 attempts.append(exc.reason)
                 time.sleep(self._delay_or_give_up(exc, attempt, started, attempts))
                 continue
@@ -263,46 +287,93 @@ class BaseClient:
         return delay
 
     def _attempt(self, request: Request, attempt: int) -> Parsed:
-        headers = {**request.headers, "X-Client-Request-Id": f"{request.call_id}-{attempt}"}
-        sent = time.monotonic()
+        """One HTTP request, on record before it is sent and settled after (UsageLog): a
+        failure before any 2xx is unbilled; once the service answered 2xx the request was
+        billed, so a reply then cut short, malformed or with invalid usage is still a call,
+        with unknown usage."""
+        exchange = f"{request.call_id}-{attempt}"
+        headers = {**request.headers, "X-Client-Request-Id": exchange}
+        self.usage_log.sent(exchange, self.instance_id, self.variant.name,
+                            price_call(CallUsage.unknown(), self.variant, self.price_table))
+        sent, wall = time.monotonic(), time.time()
+        answered: dict[str, str] | None = None  # the reply's ids, once a 2xx status came
+        try:
+            with self._http.stream("POST", request.url, json=request.body,
+                                   headers=headers) as response:
+                self._raise_for_status(response)
+                if 200 <= response.status_code < 300:
+                    answered = response_ids(response)
+                parsed = self._parse(request, response)
+        except Exception as exc:
+            failure = self._failure(exc)
+            self._settle(request, exchange, answered, failure, wall, time.monotonic() - sent)
+            if failure is exc:
+                raise
+            raise failure from exc
+        parsed.latency_s = time.monotonic() - sent
+        parsed.request_ids = {"x-client-request-id": exchange, **response_ids(response)}
+        parsed.exchange = exchange
+        return parsed.redacted(self.redact)
+
+    def _parse(self, request: Request, response: httpx.Response) -> Parsed:
         try:
             if request.stream:
-                with self._http.stream("POST", request.url, json=request.body,
-                                       headers=headers) as response:
-                    self._raise_for_status(response, stream=True)
-                    parsed = self.parse_stream(response.iter_lines())
-            else:
-                response = self._http.post(request.url, json=request.body, headers=headers)
-                self._raise_for_status(response, stream=False)
-                parsed = self.parse_body(self._json(response))
-        except httpx.HTTPError as exc:
-            raise transport_failure(exc) from exc
-        parsed.latency_s = time.monotonic() - sent
-        parsed.request_ids = {"x-client-request-id": headers["X-Client-Request-Id"],
-                              **response_ids(response)}
-        return parsed
+                return self.parse_stream(self.redact(line) for line in response.iter_lines())
+            response.read()
+            return self.parse_body(self._json(response))
+        except MALFORMED_REPLY_ERRORS as exc:
+            raise TransientError(f"malformed {response.status_code} reply "
+                                 f"({type(exc).__name__}: {self.redact(str(exc))[:200]})") from exc
 
-    def _raise_for_status(self, response: httpx.Response, *, stream: bool) -> None:
+    def _failure(self, exc: Exception) -> Exception:
+        """The error an attempt's failure is raised as."""
+        if isinstance(exc, httpx.HTTPError):
+            return self.redact.exception(transport_failure(exc))
+        if isinstance(exc, InvalidUsage):
+            return InvalidUsageError(f"{self._where()}: the service reported invalid usage "
+                                     f"({self.redact(str(exc))})", raw=self.redact.data(exc.raw))
+        return exc
+
+    def _settle(self, request: Request, exchange: str, answered: dict[str, str] | None,
+                failure: Exception, wall: float, latency: float) -> None:
+        """Put a failed request on record: unbilled if no 2xx came, else a billed call whose
+        usage is unknown (charged to the budget as such), with why and any raw usage."""
+        if answered is None:
+            self.usage_log.unbilled(exchange)
+            return
+        usage = CallUsage.unknown()
+        cost = price_call(usage, self.variant, self.price_table)
+        self._charge(cost, request)
+        reason = self.redact(failure.reason if isinstance(failure, TransientError)
+                             else str(failure).removeprefix(f"{self._where()}: "))
+        log.warning("%s: a billed reply was lost (%s); it is on record as a call with "
+                    "unknown usage", self._where(), reason)
+        self.usage_log.append(self._record(
+            request, wall, latency, latency, [], usage, cost,
+            {"x-client-request-id": exchange, **answered}, exchange=exchange,
+            error=f"answered, then: {reason}", raw_usage=getattr(failure, "raw", None)))
+
+    def _raise_for_status(self, response: httpx.Response) -> None:
         if response.status_code < 400:
             return
-        if stream:
-            response.read()
+        response.read()
+        text = self.redact(response.text)
         try:
-            body = response.json()
+            body = json.loads(text)
         except ValueError:
-            body = {"error": {"message": response.text[:500]}}
+            body = {"error": {"message": text[:500]}}
         raise classify_status(response.status_code, body,
                               retry_after=parse_retry_after(response.headers.get("retry-after")),
                               where=self._where(), request_ids=response_ids(response),
                               key_env=self.variant.api_key_env)
 
-    @staticmethod
-    def _json(response: httpx.Response) -> Any:
+    def _json(self, response: httpx.Response) -> Any:
+        text = self.redact(response.text)
         try:
-            return response.json()
+            return json.loads(text)
         except ValueError as exc:
             raise TransientError(f"malformed JSON in a {response.status_code} reply: "
-                                 f"{response.text[:80]!r}") from exc
+                                 f"{text[:80]!r}") from exc
 
     def _where(self) -> str:
         return f"{self.variant.name} ({self.variant.model} at {self.base_url})"
@@ -328,7 +399,8 @@ class BaseClient:
             reasoning_signature=parsed.signature)
         self.usage_log.append(self._record(request, wall, completion.latency_s, elapsed, attempts,
                                            parsed.usage, cost, parsed.request_ids,
-                                           finish_reason=parsed.finish_reason))
+                                           finish_reason=parsed.finish_reason,
+                                           exchange=parsed.exchange))
         return completion
 
     def _charge(self, cost: Cost, request: Request) -> None:

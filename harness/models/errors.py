@@ -75,6 +75,17 @@ class RetriesExhaustedError(ModelError):
         self.attempts = attempts
 
 
+class InvalidUsageError(ModelError):
+    """The service answered but its usage report cannot be priced (a negative, fractional or
+    non-numeric count, or a missing one). The call was billed, so it is on record as a call
+    with unknown usage; it is not retried (the same gateway would report the same way), and the
+    caller should mark the attempt as an infrastructure error. `raw` keeps the usage as sent."""
+
+    def __init__(self, message: str, *, raw: Any, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.raw = raw
+
+
 class BudgetExceededError(ModelError):
     """A per-instance or per-run spending cap was reached; no further call was made."""
 

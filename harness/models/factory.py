@@ -8,6 +8,7 @@ from harness.models.chat import ChatClient
 from harness.models.client import BaseClient
 from harness.models.limits import AdaptiveLimiter, RetryPolicy, shared_limiter
 from harness.models.pricing import PriceTable, table_for
+from harness.models.secrets import Redactor
 from harness.models.usage import UsageLog
 from harness.models.variants import Variant
 
@@ -17,14 +18,16 @@ SURFACE_CLIENTS: dict[str, type[BaseClient]] = {"chat": ChatClient, "anthropic":
 def make_client(variant: Variant, *, base_url: str | None = None, api_key: str | None = None,
                 limiter: AdaptiveLimiter | None = None, budget: Budget | BudgetScope | None = None,
                 usage_log: UsageLog | None = None, retry: RetryPolicy | None = None,
-                price_table: PriceTable | str | None = None) -> BaseClient:
+                price_table: PriceTable | str | None = None,
+                redactor: Redactor | None = None) -> BaseClient:
     """A thread-safe client for `variant`.
 
     `base_url`/`api_key` override the variant and the environment. Without `limiter`, the
     process-wide limiter for this key and endpoint is used, so every client on one key shares
     one cap. With `budget`, every call is checked and charged; an unpriced variant cannot be
     budgeted and raises ModelConfigError here. Raises FatalModelError(kind="no_key") if the
-    variant needs a key and none is set.
+    variant needs a key and none is set. Every key the environment holds for any variant
+    (and `api_key`) is redacted from what the client reports, unless `redactor` says otherwise.
     """
     url = variant.resolve_base_url(base_url)
     key = variant.resolve_api_key(api_key)
@@ -35,4 +38,5 @@ def make_client(variant: Variant, *, base_url: str | None = None, api_key: str |
     return SURFACE_CLIENTS[variant.surface](
         variant, base_url=url, api_key=key, limiter=limiter or shared_limiter(url, key),
         budget=scope, usage_log=usage_log, retry=retry, price_table=table,
-        instance_id=scope.instance_id if scope else None)
+        instance_id=scope.instance_id if scope else None,
+        redactor=redactor)

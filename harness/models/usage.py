@@ -7,14 +7,53 @@ Two rules from REFERENCE.md section 6 shape this module: usage that was never re
 from __future__ import annotations
 
 import json
+import logging
+import os
 import threading
-from collections.abc import Iterable
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+log = logging.getLogger(__name__)
+
 CostStatus = Literal["priced", "unpriced", "usage_unknown", "unbilled"]
+
+
+class InvalidUsage(ValueError):
+    """A usage object whose counts are not non-negative integers (or lack a required one).
+    `raw` is the object exactly as the service sent it."""
+
+    def __init__(self, problem: str, raw: Any) -> None:
+        super().__init__(f"{problem}: {json.dumps(raw, default=str)[:500]}")
+        self.problem = problem
+        self.raw = raw
+
+
+def token_counts(raw: Mapping[str, Any], required: Iterable[str],
+                 optional: Iterable[str] = (), *, where: str = "usage",
+                 whole: Any = None) -> dict[str, int | None]:
+    """The named counts of a usage object (`where` names it, `whole` is the object it is part
+    of, if any), checked: each present one must be a non-negative integer (not a bool, float
+    or string), each required one present. Absent optional counts are None. Raises
+    InvalidUsage naming the first bad field, with the whole object as sent."""
+    sent = raw if whole is None else whole
+    counts: dict[str, int | None] = {}
+    for name, needed in [*((n, True) for n in required), *((n, False) for n in optional)]:
+        value = raw.get(name)
+        if value is None:
+            if needed:
+                raise InvalidUsage(f"{where} lacks {name!r}", sent)
+            counts[name] = None
+        elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidUsage(f"{where} {name!r} is {value!r}, not a non-negative integer",
+                               sent)
+        else:
+            counts[name] = value
+    return counts
 
 
 @dataclass(frozen=True)
@@ -92,10 +131,12 @@ class CallRecord:
     finish_reason: str | None = None
     error: str | None = None
     attempt_errors: list[str] = field(default_factory=list)
+    exchange: str = ""  # the HTTP request (X-Client-Request-Id) this record settles, if one
+    raw_usage: Any = None  # the usage object as sent, when it was not valid
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["cost"]["usd"] = None if self.cost.usd is None else str(self.cost.usd)
+        data["cost"] = _cost_json(self.cost)
         return data
 
 
@@ -104,7 +145,11 @@ class UsageSum:
     """Sums over model calls (an attempt's, a run's, a log's). Failed calls are counted apart
     (they are not billed). `priced_usd` covers priced calls only, so `cost_usd` is None when
     calls were made and none could be priced ("unpriced", never $0), and the counts say what
-    it leaves out: unpriced calls, and calls whose usage never arrived."""
+    it leaves out: unpriced calls, and calls whose usage never arrived.
+
+    `calls` counts billed requests: every request the service answered with a 2xx, whether
+    its reply was then used, cut short, malformed or carried invalid usage (the service did the
+    work), and requests sent but never settled (a process killed mid-call)."""
 
     calls: int = 0
     failed_calls: int = 0
@@ -157,9 +202,18 @@ class UsageSum:
 
     @property
     def cost_usd(self) -> float | None:
-        if self.calls and not self.priced_calls:
+        """The priced calls' sum; None ("unpriced") when no call had a price. Calls with a
+        price but no usage add nothing here: see `cost_is_lower_bound`."""
+        if self.calls and self.unpriced_calls == self.calls:
             return None
         return float(self.priced_usd)
+
+    @property
+    def cost_is_lower_bound(self) -> bool:
+        """True when `cost_usd` is a figure but leaves calls out: calls whose usage never
+        arrived (or was invalid), or unpriced calls beside priced ones."""
+        return self.cost_usd is not None and bool(self.unknown_usage_calls
+                                                  or self.unpriced_calls)
 
     def usage_json(self) -> dict[str, int]:
         """The `usage` object of a run record (docs/records.md)."""
@@ -180,21 +234,57 @@ class UsageSum:
         return " ".join(parts)
 
 
-class UsageLog:
-    """Thread-safe list of CallRecords; with `path`, each record is also appended to a JSONL
-    file as it arrives, so a crash loses nothing that was paid for."""
+CALL_LOG_EVENTS = ("sent", "unbilled", "call")
 
-    def __init__(self, path: Path | str | None = None) -> None:
+
+class UsageLog:
+    """Thread-safe list of CallRecords. With `path` it is also a write-ahead log of every
+    request, appended and fsynced line by line (docs/records.md, `calls.jsonl`): a `sent` line
+    before each HTTP request goes out, then either an `unbilled` line (it failed before any
+    2xx) or a `call` line (a CallRecord: the service answered). A process killed at any point
+    thus leaves every paid request on disk, the ones in flight as `sent` without a settlement
+    (`read_call_log` counts those as calls whose usage is unknown). `redact` is applied to each
+    line before it is written."""
+
+    def __init__(self, path: Path | str | None = None, *,
+                 redact: Callable[[str], str] | None = None) -> None:
         self._records: list[CallRecord] = []
         self._lock = threading.Lock()
         self.path = Path(path) if path else None
+        self.redact = redact
+        self.session = uuid.uuid4().hex[:12]  # names this process's lines in a shared file
+
+    def _write(self, event: str, data: dict[str, Any]) -> None:
+        if self.path is None:
+            return
+        line = json.dumps({"event": event, "session": self.session, **data}, default=str)
+        if self.redact is not None:
+            line = self.redact(line)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def sent(self, exchange: str, instance_id: str | None, variant: str,
+             if_unsettled: Cost) -> None:
+        """Before a request goes out (write-ahead): `exchange` is its X-Client-Request-Id and
+        `if_unsettled` the cost of the call should it never be settled (its usage unknown)."""
+        with self._lock:
+            self._write("sent", {"exchange": exchange, "instance_id": instance_id,
+                                 "variant": variant, "at": round(time.time(), 3),
+                                 "cost": _cost_json(if_unsettled)})
+
+    def unbilled(self, exchange: str) -> None:
+        """A request that failed before the service answered 2xx (an error status, a refused
+        or reset connection): nothing was billed."""
+        with self._lock:
+            self._write("unbilled", {"exchange": exchange})
 
     def append(self, record: CallRecord) -> None:
         with self._lock:
             self._records.append(record)
-            if self.path is not None:
-                with self.path.open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(record.to_dict()) + "\n")
+            self._write("call", record.to_dict())
 
     def records(self, instance_id: str | None = None) -> list[CallRecord]:
         with self._lock:
@@ -203,6 +293,53 @@ class UsageLog:
     def totals(self, instance_id: str | None = None) -> UsageSum:
         return UsageSum.of(self.records(instance_id))
 
+    def take(self, instance_id: str) -> UsageSum:
+        """The totals of `instance_id`'s calls, which are then dropped from memory (the file
+        keeps them): what an attempt's record sums, once the attempt is done."""
+        with self._lock:
+            taken = [r for r in self._records if r.instance_id == instance_id]
+            self._records = [r for r in self._records if r.instance_id != instance_id]
+        return UsageSum.of(taken)
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._records)
+
+
+def _cost_json(cost: Cost) -> dict[str, Any]:
+    data = asdict(cost)
+    data["usd"] = None if cost.usd is None else str(cost.usd)
+    return data
+
+
+def _cost_of(data: dict[str, Any]) -> Cost:
+    return Cost(None if data["usd"] is None else Decimal(data["usd"]), data["status"],
+                data.get("table", ""), data.get("note", ""))
+
+
+def read_call_log(path: Path) -> dict[str | None, UsageSum]:
+    """What a call log says was spent, per `instance_id` (the attempt scope): every `call`
+    line, plus every `sent` request that was never settled, counted as a billed call whose
+    usage is unknown. A cut-short line (a crash mid-write) is skipped with a warning."""
+    if not path.is_file():
+        return {}
+    sums: dict[str | None, UsageSum] = {}
+    pending: dict[str, tuple[str | None, Cost]] = {}  # sent, not settled: (scope, cost)
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            data = json.loads(line)
+            event = data["event"]
+            if event == "sent":
+                pending[data["exchange"]] = (data.get("instance_id"), _cost_of(data["cost"]))
+            elif event == "unbilled":
+                pending.pop(data["exchange"], None)
+            elif event == "call":
+                pending.pop(data.get("exchange") or "", None)
+                sums.setdefault(data.get("instance_id"), UsageSum()).add_call(
+                    CallUsage(**data["usage"]), _cost_of(data["cost"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            if line.strip():
+                log.warning("%s line %d: not a call-log line (%s); skipped", path, number, exc)
+    for instance_id, cost in pending.values():
+        sums.setdefault(instance_id, UsageSum()).add_call(CallUsage.unknown(), cost)
+    return sums

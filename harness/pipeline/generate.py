@@ -8,6 +8,7 @@ import base64
 import io
 import tarfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -43,6 +44,9 @@ class Generation:
     @property
     def infra_error(self) -> bool:
         return self.exit_status is ExitStatus.INFRA_ERROR
+
+
+Redact = Callable[[str], str]  # applied to the text of every file a generator writes
 
 
 class Generator(Protocol):
@@ -104,9 +108,11 @@ def _open_session(ctx: SandboxContext, instance: Instance) -> Session:
 
 class AgentGenerator:
     def __init__(self, ctx: SandboxContext, variant: str, client: ModelClient,
-                 limits: AgentLimits, command_timeout: float = 120.0) -> None:
+                 limits: AgentLimits, command_timeout: float = 120.0, *,
+                 redact: Redact | None = None) -> None:
         self.ctx, self.variant, self.client = ctx, variant, client
         self.limits, self.command_timeout = limits, command_timeout
+        self.redact = redact
         self.prompt = load_prompt(ctx.suite.prompt_for("agent", variant))
 
     def generate(self, instance: Instance, attempt_dir: Path, scope: str) -> Generation:
@@ -115,7 +121,7 @@ class AgentGenerator:
         messages = render(self.prompt, instance, workdir)
         trajectory = Trajectory(attempt_dir / "trajectory.json",
                                 {"instance_id": instance.instance_id, "variant": self.variant,
-                                 "prompt": self.prompt.name}, messages)
+                                 "prompt": self.prompt.name}, messages, redact=self.redact)
         model = self.client.for_instance(scope)
         try:
             with _open_session(self.ctx, instance) as session:
@@ -165,15 +171,17 @@ def read_repo_files(session: Session) -> dict[str, str]:
 
 class SingleShotGenerator:
     def __init__(self, ctx: SandboxContext, variant: str, client: ModelClient, *,
-                 top_k: int = 5, max_chars: int = 60_000, oracle: bool = False) -> None:
+                 top_k: int = 5, max_chars: int = 60_000, oracle: bool = False,
+                 redact: Redact | None = None) -> None:
         self.ctx, self.variant, self.client = ctx, variant, client
+        self.redact = redact
         self.top_k, self.max_chars, self.oracle = top_k, max_chars, oracle
 
     def generate(self, instance: Instance, attempt_dir: Path, scope: str) -> Generation:
         started = time.monotonic()
         trajectory = Trajectory(attempt_dir / "trajectory.json",
                                 {"instance_id": instance.instance_id, "variant": self.variant,
-                                 "mode": "single-shot"}, [])
+                                 "mode": "single-shot"}, [], redact=self.redact)
         model = self.client.for_instance(scope)
 
         def complete(messages: list[dict]) -> str:

@@ -101,6 +101,7 @@ class Coordinator:
         self._budget.charge(spent)
         self._starts: dict[AttemptKey, list[str]] = {}
         self._calls: dict[AttemptKey, dict[int, UsageSum]] = {}  # per attempt, per run
+        self._in_flight: dict[str, tuple[AttemptKey, int, Cost]] = {}  # exchange -> run
         self._arrived = 0
         self._all_arrived = threading.Condition(self._lock)
         threading.Thread(target=self._reclaim_forever, daemon=True).start()
@@ -146,19 +147,40 @@ class Coordinator:
             return len(nodes) - 1
 
     @ray.method(concurrency_group=CONTROL)
-    def call_made(self, key: AttemptKey, start: int, usage: CallUsage, cost: Cost) -> None:
+    def call_sent(self, key: AttemptKey, start: int, exchange: str, if_unsettled: Cost) -> None:
+        """A request of run `start` of attempt `key` is about to go out: until it is settled
+        (`call_made`, `call_settled`) it counts as a paid call with unknown usage."""
+        with self._lock:
+            self._in_flight[exchange] = (tuple(key), start, if_unsettled)
+
+    @ray.method(concurrency_group=CONTROL)
+    def call_settled(self, exchange: str) -> None:
+        """A request that failed before any 2xx: nothing was billed."""
+        with self._lock:
+            self._in_flight.pop(exchange, None)
+
+    @ray.method(concurrency_group=CONTROL)
+    def call_made(self, key: AttemptKey, start: int, usage: CallUsage, cost: Cost,
+                  exchange: str = "") -> None:
         """A paid model call of run `start` of attempt `key` (see `calls_of`)."""
         with self._lock:
+            self._in_flight.pop(exchange, None)
             runs = self._calls.setdefault(tuple(key), {})
             runs.setdefault(start, UsageSum()).add_call(usage, cost)
 
     @ray.method(concurrency_group=CONTROL)
     def calls_of(self, key: AttemptKey, but: int | None = None) -> UsageSum:
         """The paid calls of attempt `key`, except those of run `but`: for a re-run, the
-        calls its earlier runs made before their node died."""
+        calls its earlier runs made before their node died, the ones then in flight among
+        them (as calls whose usage is unknown)."""
         with self._lock:
             runs = self._calls.get(tuple(key), {})
-            return UsageSum.merged(usage for start, usage in runs.items() if start != but)
+            lost = UsageSum()
+            for sent_key, start, cost in self._in_flight.values():
+                if sent_key == tuple(key) and start != but:
+                    lost.add_call(CallUsage.unknown(), cost)
+            return UsageSum.merged([*(usage for start, usage in runs.items() if start != but),
+                                    lost])
 
     def arrive(self, expected: int, timeout: float) -> None:
         """Block until `expected` callers have arrived (or `timeout` passes): tasks that
@@ -298,19 +320,32 @@ _RUNNING: dict[str, tuple[AttemptKey, int]] = {}  # scope -> (key, run) of this 
 
 
 class CoordinatedUsageLog(UsageLog):
-    """A model client's call log that also reports every paid call of a running attempt to
-    the coordinator, so that if the attempt's node dies its calls still reach the record of
-    the attempt's re-run (they were paid for)."""
+    """A model client's call log that also reports every request and paid call of a running
+    attempt to the coordinator (write-ahead, as the local call log does), so that if the
+    attempt's node dies its calls, and the request it was waiting on, still reach the record
+    of the attempt's re-run (they were paid for)."""
 
     def __init__(self, coordinator: Any) -> None:
         super().__init__()
         self._coordinator = coordinator
 
+    def sent(self, exchange: str, instance_id: str | None, variant: str,
+             if_unsettled: Cost) -> None:
+        super().sent(exchange, instance_id, variant, if_unsettled)
+        running = _RUNNING.get(instance_id or "")
+        if running is not None:
+            ray.get(self._coordinator.call_sent.remote(*running, exchange, if_unsettled))
+
+    def unbilled(self, exchange: str) -> None:
+        super().unbilled(exchange)
+        ray.get(self._coordinator.call_settled.remote(exchange))
+
     def append(self, record: CallRecord) -> None:
         super().append(record)
         running = _RUNNING.get(record.instance_id or "")
         if running is not None and record.usage.billed:
-            ray.get(self._coordinator.call_made.remote(*running, record.usage, record.cost))
+            ray.get(self._coordinator.call_made.remote(*running, record.usage, record.cost,
+                                                       record.exchange))
 
 
 # -- what runs on the nodes -------------------------------------------------------------------

@@ -9,6 +9,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +57,12 @@ def read_records(path: Path) -> dict[AttemptKey, dict[str, Any]]:
 
 
 class RecordWriter:
-    """The one writer of a run's records.jsonl; safe to call from any thread."""
+    """The one writer of a run's records.jsonl; safe to call from any thread. `redact` is
+    applied to each line before it is written (API keys never reach the file)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, redact: Callable[[str], str] | None = None) -> None:
         self.path = path
+        self.redact = redact
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._repair_tail()
@@ -76,8 +79,11 @@ class RecordWriter:
             log.warning("%s: dropped a partial last line (%d bytes)", self.path, len(data) - keep)
 
     def append(self, record: dict[str, Any]) -> None:
+        line = record_line(record)
+        if self.redact is not None:
+            line = self.redact(line)
         with self._lock, open(self.path, "a") as handle:
-            handle.write(record_line(record))
+            handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
 

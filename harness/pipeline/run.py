@@ -10,10 +10,11 @@ local executor's threads and a cluster's remote processes run attempts through t
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,12 +31,15 @@ from harness.instances.model import Instance
 from harness.models import (
     Budget,
     ModelClient,
+    Redactor,
     UsageLog,
     UsageSum,
     Variant,
     make_client,
+    read_call_log,
     shared_limiter,
 )
+from harness.models.secrets import key_variables
 from harness.pipeline.generate import (
     AgentGenerator,
     BaselineGenerator,
@@ -61,6 +65,7 @@ if TYPE_CHECKING:
     from harness.pipeline.executor import Executor
 
 BASELINES = ("gold", "empty")
+CALLS_FILE = "calls.jsonl"  # the run's write-ahead log of model calls (docs/records.md)
 MAY_CHANGE = {"base_url", "pro_scripts", "sandbox"}
 OnGenerated = Callable[[], None]
 EarlierUsage = Callable[[], UsageSum]
@@ -205,6 +210,13 @@ class RunSpec:
                                       if variant.api_key_env else None)
         return url, key
 
+    def redactor(self) -> Redactor:
+        """Redacts every key of any variant (this run's, as recorded, and every defined one)
+        that this process's environment or the driver's `env` holds."""
+        mine = [self.variant(name) for name in model_variants(self)]
+        return Redactor.from_environment({**os.environ, **self.env},
+                                         key_variables() | key_variables(mine))
+
     def load_suite(self) -> Suite:
         suite = load_suite(self.suite_ref)
         if suite.digest != self.config.suite_digest:
@@ -232,29 +244,47 @@ def validate_spec(spec: RunSpec) -> None:
             load_prompt(suite.prompt_for("agent", name))
 
 
-def _model_client(spec: RunSpec, name: str) -> ModelClient:
+def _model_client(spec: RunSpec, name: str, usage_log: UsageLog | None,
+                  redactor: Redactor) -> ModelClient:
     variant = spec.variant(name)
     url, key = spec.endpoint(variant)
     return make_client(variant, base_url=url, api_key=key,
                        limiter=spec.services.limiter(url, key), budget=spec.services.budget(),
-                       usage_log=spec.services.usage_log())
+                       usage_log=usage_log, redactor=redactor)
 
 
-def build_generators(spec: RunSpec, sandbox: SandboxContext) -> dict[str, Generator]:
+def build_generators(spec: RunSpec, sandbox: SandboxContext, usage_log: UsageLog | None = None,
+                     redactor: Redactor | None = None) -> dict[str, Generator]:
     config = spec.config
+    redactor = spec.redactor() if redactor is None else redactor
     generators: dict[str, Generator] = {name: BaselineGenerator(name)
                                         for name in config.variants if name in BASELINES}
     for name in model_variants(spec):
-        client = _model_client(spec, name)
+        client = _model_client(spec, name, usage_log, redactor)
         if config.mode == "agent":
             generators[name] = AgentGenerator(sandbox, name, client,
                                               AgentLimits(**config.agent_limits),
-                                              spec.command_timeout)
+                                              spec.command_timeout, redact=redactor)
         else:
             generators[name] = SingleShotGenerator(
                 sandbox, name, client, top_k=config.single_shot.get("top_k", 5),
-                oracle=config.single_shot.get("oracle_files", False))
+                oracle=config.single_shot.get("oracle_files", False), redact=redactor)
     return generators
+
+
+def carried_over(run_dir: Path, finished: Collection[AttemptKey]) -> dict[str, UsageSum]:
+    """Per attempt scope, the calls the run's call log holds for attempts with no record yet:
+    calls of runs of them that were killed (they were paid for, so their re-run's record
+    includes them)."""
+    return {scope: usage for scope, usage in read_call_log(run_dir / CALLS_FILE).items()
+            if scope is not None and scope_key(scope) not in finished}
+
+
+def scope_key(scope: str) -> AttemptKey | None:
+    """The attempt key a `Unit.scope` names (None for a scope of another form)."""
+    instance_id, _, rest = scope.partition("/")
+    variant, _, attempt = rest.rpartition("/")
+    return (instance_id, variant, int(attempt)) if variant and attempt.isdigit() else None
 
 
 class AttemptContext:
@@ -265,13 +295,20 @@ class AttemptContext:
     def __init__(self, spec: RunSpec) -> None:
         self.spec, self.config = spec, spec.config
         self.run_dir = Path(spec.run_dir)
+        self.redact = spec.redactor()
+        # Read before any attempt of this process makes a call: what is logged now is earlier.
+        self.carried = carried_over(self.run_dir,
+                                    read_records(self.run_dir / "records.jsonl").keys())
+        shared = spec.services.usage_log()  # (an empty log is falsy: compare with None)
+        self.usage_log = shared if shared is not None else UsageLog(self.run_dir / CALLS_FILE,
+                                                                    redact=self.redact)
         self.docker = spec.services.docker()
         self.suite = spec.load_suite()
         self.images = ImageBuilder(self.docker, base_from=spec.base_from)
         limits = Limits(cpus=spec.cpus, memory=spec.memory,
                         disk=self.config.sandbox.get("disk", Limits.disk))
         sandbox = SandboxContext(self.suite, self.images, self.docker, self.config.run_id, limits)
-        self.generators = build_generators(spec, sandbox)
+        self.generators = build_generators(spec, sandbox, self.usage_log, self.redact)
         pro_scripts = self.config.pro_scripts
         official = official_grader(self.suite, GraderOptions(
             pro_scripts=Path(pro_scripts) if pro_scripts else None))
@@ -283,14 +320,16 @@ class AttemptContext:
             earlier_usage: EarlierUsage | None = None) -> dict[str, Any] | None:
         """The attempt's record, or None if the run budget is spent (nothing was started).
         `earlier_usage`, asked once the attempt is done, gives the calls of earlier runs of
-        this attempt that died with their machine: they were paid for, so the record's
-        usage and cost include them."""
+        this attempt that died with their machine; the run's call log gives those of runs
+        killed with their process. They were paid for, so the record's usage and cost
+        include them (and `carried_over` says how much)."""
         if self.budget is not None and self.budget.run_exhausted:
             return None
         folder = attempt_dir(self.run_dir, unit)
         started = time.monotonic()
         generation, result, tries = self._attempt_with_retries(unit, folder, on_generated)
-        earlier = earlier_usage() if earlier_usage is not None else UsageSum()
+        earlier = UsageSum.merged([earlier_usage() if earlier_usage is not None else UsageSum(),
+                                   self.carried.pop(unit.scope, UsageSum())])
         return self._record(unit, folder, generation, result, tries, earlier,
                             time.monotonic() - started)
 
@@ -317,17 +356,21 @@ class AttemptContext:
             return None
         result = self.evaluator.evaluate(unit.instance, generation.patch, unit.variant,
                                          run_empty=generation.run_empty)
-        write_atomic(folder / "patch.diff", generation.patch)
-        write_atomic(folder / "test_output.txt", result.test_output)
+        files = {"patch.diff": generation.patch, "test_output.txt": result.test_output,
+                 "report.json": json.dumps(result.to_json(), indent=2) + "\n"}
         if result.official_output:
-            write_atomic(folder / "official_output.txt", result.official_output)
-        write_atomic(folder / "report.json", json.dumps(result.to_json(), indent=2) + "\n")
+            files["official_output.txt"] = result.official_output
+        for name, text in files.items():
+            write_atomic(folder / name, self.redact(text))
         return result
 
     def _record(self, unit: Unit, folder: Path, generation: Generation,
                 result: EvalResult | None, tries: list[Generation], earlier: UsageSum,
                 seconds: float) -> dict[str, Any]:
-        usage = _sum_usage([t.usage for t in tries] + [earlier])
+        # Every call of every try, from the call log: a reply lost after its 2xx is a call
+        # there but no step of a trajectory.
+        usage = _sum_usage([self.usage_log.take(unit.scope), earlier])
+        carried = _sum_usage([earlier]) if earlier.calls or earlier.failed_calls else None
         infra = generation.error if generation.infra_error else None
         if result is not None and result.status.is_infra:
             infra = result.error or str(result.status)
@@ -348,8 +391,13 @@ class AttemptContext:
             "grader": self.evaluator.grader,
             "infra_error": infra,
             "usage": usage["usage"], "cost_usd": usage["cost_usd"],
+            "cost_lower_bound": usage["cost_lower_bound"],
             "price_table": usage["price_table"],
-            "turns": usage["usage"]["calls"] - earlier.calls,
+            "carried_over": None if carried is None else {
+                "calls": carried["usage"]["calls"],
+                "unknown_usage_calls": carried["usage"]["unknown_usage_calls"],
+                "cost_usd": carried["cost_usd"]},
+            "turns": sum(t.usage.calls for t in tries),
             "seconds": {"generate": round(sum(t.seconds for t in tries), 3),
                         "evaluate": round(sum((result.seconds if result else {}).values()), 3),
                         "total": round(seconds, 3)},
@@ -400,7 +448,7 @@ class Run:
         self.run_dir = Path(spec.run_dir)
         self.executor = executor
         self.progress = progress
-        self.writer = RecordWriter(self.run_dir / "records.jsonl")
+        self.writer = RecordWriter(self.run_dir / "records.jsonl", redact=spec.redactor())
         self.stop = threading.Event()
         self.stopped_by_budget = False
         self.duplicates = 0
@@ -480,7 +528,7 @@ def _sum_usage(parts: list[UsageSum]) -> dict[str, Any]:
     usage = UsageSum.merged(parts)
     cost = usage.cost_usd
     return {"usage": usage.usage_json(), "cost_usd": None if cost is None else round(cost, 8),
-            "price_table": usage.price_table}
+            "cost_lower_bound": usage.cost_is_lower_bound, "price_table": usage.price_table}
 
 
 __all__ = ["BASELINES", "AttemptContext", "ConfigMismatch", "ExitStatus", "LocalServices",

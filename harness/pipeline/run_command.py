@@ -36,6 +36,7 @@ from harness.pipeline.run import (
     Run,
     RunConfig,
     RunSpec,
+    carried_over,
     validate_spec,
 )
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
@@ -173,14 +174,20 @@ def _report(records: dict, variants: list[str], instances: int, attempts: int) -
         infra = sum(bool(r["infra_error"]) for r in rows)
         costs = [r["cost_usd"] for r in rows]
         unknown = sum(r["usage"].get("unknown_usage_calls", 0) for r in rows)
+        floor = unknown or any(r.get("cost_lower_bound") for r in rows)
         cost = "unpriced" if any(c is None for c in costs) else f"${sum(costs):.4f}"
-        if unknown and cost != "unpriced":  # calls whose usage never arrived are in no sum
+        if floor and cost != "unpriced":  # calls whose usage never arrived are in no sum
             cost = f"≥ {cost} ({unknown} call(s) without usage)"
         graded = [r for r in rows if r.get("grader", "native") != "native"]
         second = (f" (checked {sum(bool(r.get('checked_resolved')) for r in graded)}, "
                   f"{sum(bool(r.get('disputes')) for r in graded)} disputed)" if graded else "")
         print(f"{variant}: {resolved}/{instances * attempts} resolved{second}, {len(rows)} "
               f"attempts finished, {infra} infra errors, cost {cost}")
+    carried = [r for r in records.values() if r.get("carried_over")]
+    if carried:
+        calls = sum(r["carried_over"]["calls"] for r in carried)
+        print(f"paid calls of killed runs, carried into the records of their re-runs: {calls} "
+              f"on {len(carried)} attempt(s)")
     moved = sorted((r for r in records.values() if r.get("node_retries")), key=record_key)
     if moved:
         print(f"re-run after a node failure: {len(moved)} attempt(s)")
@@ -190,9 +197,12 @@ def _report(records: dict, variants: list[str], instances: int, attempts: int) -
 
 
 def _charge_resumed(budget: Budget | None, run_dir: Path) -> None:
-    """A resumed run has already spent what its records say."""
+    """A resumed run has already spent what its records say, and what its call log holds for
+    attempts killed before their record (their re-runs will carry it)."""
     if budget is not None:
-        spent = sum(r["cost_usd"] or 0 for r in read_records(run_dir / "records.jsonl").values())
+        records = read_records(run_dir / "records.jsonl")
+        spent = sum(r["cost_usd"] or 0 for r in records.values())
+        spent += sum(u.cost_usd or 0 for u in carried_over(run_dir, records.keys()).values())
         budget.charge(Decimal(str(spent)))
 
 

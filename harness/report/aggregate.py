@@ -176,8 +176,11 @@ def _counts(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def _usage(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     finished = frame[frame["outcome"] != "unsubmitted"]
-    grouped = finished.assign(unpriced_attempts=~finished["priced"]).groupby(by, sort=False)
-    usage = grouped[[*_TOKENS, "unknown_usage_calls", "unpriced_attempts"]].sum()
+    grouped = finished.assign(unpriced_attempts=~finished["priced"],
+                              floor_attempts=finished["cost_lower_bound"].eq(True)
+                              ).groupby(by, sort=False)
+    usage = grouped[[*_TOKENS, "unknown_usage_calls", "unpriced_attempts",
+                     "floor_attempts"]].sum()
     usage["cost_total"] = grouped["cost_usd"].sum()
     usage["turns_mean"] = grouped["turns"].mean()
     usage["turns_median"] = grouped["turns"].median()
@@ -189,8 +192,10 @@ def _usage(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def _costs(summary: pd.DataFrame) -> pd.DataFrame:
     priced = (summary["unpriced_attempts"] == 0) & (summary["finished"] > 0)
     summary["priced"] = priced
-    # Calls whose usage never arrived are in no total: a priced cost is then a lower bound.
-    summary["cost_floor"] = priced & (summary["unknown_usage_calls"] > 0)
+    # Calls whose usage never arrived are in no total (nor are unpriced calls of an attempt
+    # whose other calls were priced): a priced cost is then a lower bound.
+    summary["cost_floor"] = priced & ((summary["unknown_usage_calls"] > 0)
+                                      | (summary["floor_attempts"] > 0))
     summary["cost_total"] = summary["cost_total"].where(priced)
     summary["cost_per_instance"] = (summary["cost_total"] / summary["finished"]).where(priced)
     per_resolved = summary["cost_total"] / summary["resolved"].replace(0, np.nan)

@@ -117,7 +117,8 @@ def _unknown_usage(summary: pd.DataFrame) -> list[str]:
         return []
     named = ", ".join(f"{v}: {n:,}" for v, n in zip(unknown["variant"],
                                                    unknown["unknown_usage_calls"], strict=True))
-    return [f"model calls whose usage never arrived (a stream cut before its usage chunk): "
+    return [f"model calls whose usage never arrived (a reply cut short, malformed or with "
+            f"invalid usage after its 2xx, or a call in flight when its run was killed): "
             f"{named}; their tokens and cost are in no total, so those variants' costs are "
             "lower bounds (marked ≥)"]
 

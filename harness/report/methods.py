@@ -34,8 +34,10 @@ METHODS = """\
   attempts (the mean cost of one attempt at one instance); per resolved = total / resolved
   attempts. If any finished attempt of a variant has no price (`cost_usd` null), its cost is
   shown as **unpriced**, never as $0, with the number of unpriced attempts. A call whose
-  usage never arrived (a stream cut before its usage chunk) adds no tokens and no cost: a
-  variant with such calls shows its costs as lower bounds (**≥**) and the report names it.
+  usage never arrived (a reply cut short, malformed or with invalid usage after its 2xx, or
+  a call in flight when its run was killed) adds no tokens and no cost: a variant with such
+  calls (or attempts whose `cost_lower_bound` is true) shows its costs as lower bounds (**≥**)
+  and the report names it.
 - **Turns and wall time** are the mean (and median) of `turns` and the sum and mean of
   `seconds.total` over finished attempts. Exit statuses are counted per variant, with
   `unsubmitted` for attempts that have no record.

@@ -24,7 +24,7 @@ def _summary_csv(summary: pd.DataFrame) -> pd.DataFrame:
     status = out["priced"].map({True: "priced", False: "unpriced"})
     status[out["cost_floor"]] = "lower_bound"
     out.insert(out.columns.get_loc("cost_total"), "cost_status", status)
-    return out.drop(columns=["priced", "cost_floor"])
+    return out.drop(columns=["priced", "cost_floor", "floor_attempts"])
 
 
 def _breakdown(report: Report) -> pd.DataFrame:

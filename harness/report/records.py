@@ -57,7 +57,7 @@ SCHEMA = pa.schema([
     ("checked_status", _STR), ("checked_resolved", _BOOL), ("disputes", pa.list_(_STR)),
     ("grader", _STR),
     ("usage", pa.struct([(name, _NUM) for name in USAGE_FIELDS])), ("cost_usd", _NUM),
-    ("price_table", _STR), ("turns", _NUM),
+    ("cost_lower_bound", _BOOL), ("price_table", _STR), ("turns", _NUM),
     ("seconds", pa.struct([(name, _NUM) for name in SECONDS_FIELDS])),
     ("patch_sha256", _STR), ("retries", _NUM), ("node", _STR), ("node_retries", _NUM),
     ("finished_at", _STR),

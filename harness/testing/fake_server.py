@@ -317,6 +317,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, rec: RecordedRequest, surface: str, body: dict[str, Any]) -> None:
         reply, number = self.fake.next_reply(rec)
+        reply = reply.echoing(min(_presented_keys(rec.headers), default=""))
         latency = self.fake.reply_latency() if reply.latency is None else reply.latency
         if latency:
             time.sleep(latency)
@@ -329,12 +330,16 @@ class _Handler(BaseHTTPRequestHandler):
             return self._stream(rec, surface, rendered, body)
         if reply.fault == "disconnect":
             return self._abort()
-        if reply.fault == "malformed_json":
-            return self._send_raw(rec, 200, b'{"id": "broken", "choices": [{"mess')
+        if reply.fault == "malformed_json":  # the reply's text first: a body that echoes it
+            broken = f'{{"text": {json.dumps(reply.text[:40])}, "choices": [{{"mess'
+            return self._send_raw(rec, 200, broken.encode())
         with_usage = reply.fault != "missing_usage"
         payload = (render.chat_body(rendered, with_usage) if surface == "chat"
                    else render.anthropic_body(rendered, with_usage))
-        self._send_raw(rec, 200, json.dumps(payload).encode())
+        data = json.dumps(payload).encode()
+        if reply.fault == "cut_after_200":
+            return self._send_raw(rec, 200, data, cut=len(data) // 2)
+        self._send_raw(rec, 200, data)
 
     # -- streaming ---------------------------------------------------------------------------------
     def _stream(self, rec: RecordedRequest, surface: str, r: render.Rendered,
@@ -351,8 +356,10 @@ class _Handler(BaseHTTPRequestHandler):
             lines = [f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events]
             finish_at = len(events) - 2  # message_delta: the finish comes with the usage
         if fault == "malformed_json":
-            lines.insert(len(lines) // 2, "data: {\"choices\": [{\"delta\": {\"cont\n\n")
-        cut = {"disconnect": max(1, min(len(lines) // 2, finish_at)),
+            broken = f'{{"text": {json.dumps(r.text[:40])}, "choices": [{{"delta": {{"cont'
+            lines.insert(len(lines) // 2, f"data: {broken}\n\n")
+        middle = max(1, min(len(lines) // 2, finish_at))
+        cut = {"disconnect": middle, "cut_after_200": middle,
                "disconnect_after_finish": finish_at + 1}
         self._start_stream(rec)
         for i, line in enumerate(lines):
@@ -391,7 +398,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("X-Client-Request-Id", rec.client_request_id)
 
     def _send_raw(self, rec: RecordedRequest | None, status: int, data: bytes,
-                  extra: dict[str, str] | None = None) -> None:
+                  extra: dict[str, str] | None = None, cut: int | None = None) -> None:
+        """Send a whole response; with `cut`, only its first `cut` bytes, then drop the
+        connection (the status and the full Content-Length have gone out)."""
         if rec is not None:
             rec.status = status
         self.send_response(status)
@@ -402,7 +411,9 @@ class _Handler(BaseHTTPRequestHandler):
         if rec is not None:
             self._id_headers(rec)
         self.end_headers()
-        self.wfile.write(data)
+        self.wfile.write(data if cut is None else data[:cut])
+        if cut is not None:
+            return self._abort()
         self.wfile.flush()
 
     def _error(self, rec: RecordedRequest, surface: str, status: int, error_type: str,

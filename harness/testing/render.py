@@ -72,7 +72,9 @@ def render(reply: Reply, body: dict[str, Any], number: int, thinking: bool) -> R
 
 
 # -- Chat Completions ----------------------------------------------------------------------------
-def chat_usage(r: Rendered) -> dict[str, Any]:
+def chat_usage(r: Rendered) -> Any:
+    if r.reply.raw_usage is not None:
+        return r.reply.raw_usage
     u = r.usage
     return {"prompt_tokens": u["prompt_tokens"], "completion_tokens": u["completion_tokens"],
             "total_tokens": u["prompt_tokens"] + u["completion_tokens"],
@@ -129,7 +131,9 @@ def chat_usage_chunk(r: Rendered) -> dict[str, Any]:
 
 
 # -- Anthropic Messages --------------------------------------------------------------------------
-def anthropic_usage(r: Rendered) -> dict[str, int]:
+def anthropic_usage(r: Rendered) -> Any:
+    if r.reply.raw_usage is not None:
+        return r.reply.raw_usage
     u = r.usage
     return {"input_tokens": u["prompt_tokens"] - u["cached_tokens"],
             "output_tokens": u["completion_tokens"],
@@ -191,7 +195,7 @@ def anthropic_events(r: Rendered, with_usage: bool) -> list[dict[str, Any]]:
     start = {key: value for key, value in anthropic_body(r, False).items() if key != "content"}
     start.update(content=[], stop_reason=None)
     if with_usage:
-        start["usage"] = {**usage, "output_tokens": 1}
+        start["usage"] = {**usage, "output_tokens": 1} if isinstance(usage, dict) else usage
     events: list[dict[str, Any]] = [{"type": "message_start", "message": start}]
     for index, block in enumerate(anthropic_blocks(r)):
         events += _block_events(index, block)
@@ -199,5 +203,6 @@ def anthropic_events(r: Rendered, with_usage: bool) -> list[dict[str, Any]]:
                              "delta": {"stop_reason": ANTHROPIC_STOP.get(r.finish_reason,
                                                                          r.finish_reason)}}
     if with_usage:
-        delta["usage"] = {"output_tokens": usage["output_tokens"]}
+        delta["usage"] = ({"output_tokens": usage.get("output_tokens")}
+                          if isinstance(usage, dict) else usage)
     return [*events, delta, {"type": "message_stop"}]

@@ -10,18 +10,20 @@ text "done". A JSON script file is either a list of reply objects or
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
 Fault = Literal[
     "disconnect",  # close the connection mid-reply (mid-stream when streaming)
     "disconnect_after_finish",  # stream: close after the finish chunk, before the usage chunk
+    "cut_after_200",  # send the 200 status and half the reply, then close the connection
     "malformed_json",  # a 200 reply (or stream chunk) that is not valid JSON
     "missing_usage",  # no usage object / no usage chunk
     "leak_tool_calls",  # tool calls written into the text as Kimi's raw tokens
 ]
 FAULTS = frozenset(Fault.__args__)  # type: ignore[attr-defined]
+KEY_PLACEHOLDER = "{api_key}"
 
 
 @dataclass
@@ -31,14 +33,18 @@ class Reply:
 
     `tool_calls` items are `{"name": ..., "arguments": {...} or "json text", "id": optional}`.
     `usage` overrides any of prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens
-    (the rest are estimated from the text). `latency` (seconds before the reply starts) defaults
-    to the server's latency; `chunk_delay` slows each stream chunk.
+    (the rest are estimated from the text); `raw_usage` replaces the whole usage object with
+    any JSON value, sent as is (to test invalid usage: negative, string, float, missing counts).
+    `latency` (seconds before the reply starts) defaults to the server's latency; `chunk_delay`
+    slows each stream chunk. In `text`, `reasoning` and `error_message`, `{api_key}` becomes the
+    key the request presented (a server that echoes keys).
     """
 
     text: str = ""
     reasoning: str | None = None
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     usage: dict[str, int] | None = None
+    raw_usage: Any = None
     finish_reason: str | None = None
     latency: float | None = None
     chunk_delay: float = 0.0
@@ -51,6 +57,13 @@ class Reply:
     def __post_init__(self) -> None:
         if self.fault is not None and self.fault not in FAULTS:
             raise ValueError(f"unknown fault {self.fault!r}; known: {sorted(FAULTS)}")
+
+    def echoing(self, key: str) -> Reply:
+        """This reply with `{api_key}` replaced by `key`."""
+        def fill(text: str | None) -> str | None:
+            return None if text is None else text.replace(KEY_PLACEHOLDER, key)
+        return replace(self, text=fill(self.text) or "", reasoning=fill(self.reasoning),
+                       error_message=fill(self.error_message) or "")
 
     @classmethod
     def error(cls, status: int, error_type: str = "", message: str = "",

@@ -67,7 +67,9 @@ def test_stream_broken_mid_reply_is_retried(fake_server, client_for, variant):
     assert reply.content == "second try"
     assert reply.retries == 1 and reply.usage.known
     assert [r.outcome for r in server.requests] == ["fault:disconnect", "ok"]
-    assert "stream broke" in client.usage_log.records()[0].attempt_errors[0]
+    lost, record = client.usage_log.records()
+    assert "stream broke" in record.attempt_errors[0]
+    assert "stream broke" in lost.error and lost.usage.billed and not lost.usage.known
 
 
 @pytest.mark.parametrize("stream", [True, False])

@@ -112,7 +112,9 @@ def test_usage_log_writes_json_lines(fake_server, client_for, tmp_path):
     client.complete(HI)
     with pytest.raises(FatalModelError, match="API key was rejected"):
         client.complete(HI)
-    rows = [json.loads(line) for line in (tmp_path / "usage.jsonl").read_text().splitlines()]
+    lines = [json.loads(line) for line in (tmp_path / "usage.jsonl").read_text().splitlines()]
+    assert [r["event"] for r in lines] == ["sent", "call", "sent", "unbilled", "call"]
+    rows = [r for r in lines if r["event"] == "call"]
     assert [r["instance_id"] for r in rows] == ["x__y-1", "x__y-1"]
     assert rows[0]["usage"] == {"prompt_tokens": 100, "cached_tokens": 40, "completion_tokens": 10,
                                 "reasoning_tokens": rows[0]["usage"]["reasoning_tokens"],

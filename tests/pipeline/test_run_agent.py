@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -158,6 +159,136 @@ def test_kill_9_then_resume_runs_every_attempt_exactly_once(tmp_path, run_id):
     assert sorted(r["attempt"] for r in final) == list(range(attempts))
     assert all(r["eval_status"] == "resolved" for r in final)
     assert calls == 2 * (attempts - len(finished))
+
+
+PAID = {"prompt_tokens": 900, "completion_tokens": 100}  # $0.02 a call at $0.02/1K tokens
+
+
+class HoldingScript:
+    """`two_step_script` with every reply costing $0.02, until `hold` is set: from then on
+    each second-step request (its attempt's first call was answered) is held at the server,
+    in flight as the client sees it, until `release`."""
+
+    def __init__(self) -> None:
+        self.hold, self.release, self.two_held = (threading.Event() for _ in range(3))
+        self.held: list[int] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, request) -> Reply:
+        second_step = any(m["role"] == "tool" for m in request.body["messages"])
+        if self.hold.is_set() and second_step:
+            with self._lock:
+                self.held.append(request.index)
+                if len(self.held) == 2:
+                    self.two_held.set()
+            self.release.wait(120)
+        return dataclasses.replace(two_step_script(request), usage=PAID)
+
+
+def test_kill_9_mid_call_then_resume_puts_every_request_on_record(tmp_path, run_id):
+    """Killed while both workers wait on a second reply: the calls of the killed attempts
+    (the answered first ones and the two in flight) are carried into their re-runs' records,
+    so the records hold exactly as many calls as the servers saw requests, and cost exactly
+    what the replies that came back cost, flagged as a lower bound where a reply never came."""
+    attempts = 6
+    args = ("--variants", "k2.6-instant", "--run-id", run_id, "--attempts", str(attempts),
+            "--workers", "2")
+    script = HoldingScript()
+    with FakeModelServer(script, api_key=KEY) as server:
+        proc = run_harness(tmp_path, server, *args, wait=False)
+        path = tmp_path / "results" / run_id / "records.jsonl"
+        deadline = time.monotonic() + 300
+        while not path.is_file() or len(path.read_text().splitlines()) < 2:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        script.hold.set()
+        assert script.two_held.wait(120), "both workers should reach their second model call"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        script.release.set()
+        first = len(server.requests)
+    before = {r["attempt"] for r in records(tmp_path, run_id)}
+    assert len(before) < attempts
+    with FakeModelServer(lambda r: dataclasses.replace(two_step_script(r), usage=PAID),
+                         api_key=KEY) as server:
+        resumed = run_harness(tmp_path, server, *args)
+        second = len(server.requests)
+    assert resumed.returncode == 0, resumed.stderr
+    final = records(tmp_path, run_id)
+    assert sorted(r["attempt"] for r in final) == list(range(attempts))
+    assert sum(r["usage"]["calls"] for r in final) == first + second
+    assert sum(r["usage"]["unknown_usage_calls"] for r in final) == 2  # the two held
+    answered = first + second - 2
+    assert round(sum(r["cost_usd"] for r in final), 6) == round(0.02 * answered, 6)
+    carried = [r for r in final if r["carried_over"]]
+    assert {r["attempt"] for r in carried} <= set(range(attempts)) - before
+    killed_calls = first - 2 * len(before)  # each finished attempt made two calls
+    assert sum(r["carried_over"]["calls"] for r in carried) == killed_calls == 4
+    assert sum(r["carried_over"]["unknown_usage_calls"] for r in carried) == 2
+    assert round(sum(r["carried_over"]["cost_usd"] for r in carried), 6) == 0.04
+    assert all(r["cost_lower_bound"] == (r["usage"]["unknown_usage_calls"] > 0) for r in final)
+    assert all(r["turns"] == 2 for r in final)  # the re-run's own calls
+    assert "carried into the records of their re-runs" in resumed.stdout
+    assert "cost ≥ $" in resumed.stdout
+    report = harness_process(["report", str(tmp_path / "results" / run_id)], os.environ)
+    assert report.returncode == 0, report.stderr
+    summary = (tmp_path / "results" / run_id / "report" / "report.md").read_text()
+    assert first + second == 2 * attempts + 4  # and the killed attempts' four
+    assert "| ≥ $0.2800 |" in summary  # the cost total: 14 answered calls, a lower bound
+
+
+def test_invalid_usage_ends_the_attempt_as_an_infra_error_with_the_raw_value(tmp_path,
+                                                                             run_id):
+    bad = {"prompt_tokens": 900, "completion_tokens": -20_000}
+    script = [Reply.call("view", {"path": "calc"}),
+              dataclasses.replace(Reply.call("view", {"path": "calc"}), raw_usage=bad)]
+    with FakeModelServer(script, api_key=KEY) as server:
+        proc = run_harness(tmp_path, server, "--variants", "k2.6-instant", "--run-id", run_id,
+                           "--max-infra-retries", "0")
+        answered = server.count(status=200)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (record,) = records(tmp_path, run_id)
+    assert record["exit_status"] == "infra_error" and record["eval_status"] is None
+    assert "invalid usage" in record["infra_error"] and '"completion_tokens": -20000' in \
+        record["infra_error"]
+    assert record["usage"]["calls"] == answered == 2
+    assert record["usage"]["unknown_usage_calls"] == 1 and record["cost_lower_bound"]
+    assert record["cost_usd"] > 0  # the first call, priced; never -$20
+    calls = (tmp_path / "results" / run_id / "calls.jsonl").read_text().splitlines()
+    assert [json.loads(c)["raw_usage"] for c in calls if '"raw_usage": {' in c] == [bad]
+
+
+ECHOED_KEY = "sk-echo-0123456789abcdef"
+
+
+def test_a_server_echoing_the_key_never_gets_it_into_any_output(tmp_path, run_id):
+    script = [Reply(text="bad {api_key}", fault="malformed_json"),
+              Reply.call("view", {"path": "calc/ops.py"}, text="I was given {api_key}"),
+              *[Reply.error(503, "server_error", "upstream refused {api_key}", retry_after=0)]
+              * 20]
+    env = {**os.environ, "RUNAPI_API_KEY": ECHOED_KEY}
+    with FakeModelServer(script, api_key=ECHOED_KEY) as server:
+        proc = harness_process(
+            ["run", "--suite", str(MINI), "--base-url", server.base_url, "--results-dir",
+             str(tmp_path / "results"), "--no-progress", "--variants", "k2.6-instant",
+             "--run-id", run_id, "--max-infra-retries", "0"], env)
+        sent = [r.headers.get("authorization", "") for r in server.requests]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert all(ECHOED_KEY in auth for auth in sent)
+    (record,) = records(tmp_path, run_id)
+    assert record["exit_status"] == "infra_error"
+    label = "[redacted $RUNAPI_API_KEY]"
+    assert f"upstream refused {label}" in record["infra_error"]
+    assert record["usage"]["calls"] == 2 and record["usage"]["unknown_usage_calls"] == 1
+    run_dir = tmp_path / "results" / run_id
+    trajectory = (run_dir / record["paths"]["trajectory"]).read_text()
+    assert f"I was given {label}" in trajectory
+    assert label in proc.stderr  # the warning about the lost (malformed) reply
+    assert ECHOED_KEY not in proc.stdout + proc.stderr
+    written = [p for p in run_dir.rglob("*") if p.is_file()]
+    assert {p.name for p in written} >= {"records.jsonl", "calls.jsonl", "trajectory.json"}
+    assert [p for p in written if ECHOED_KEY.encode() in p.read_bytes()] == []
 
 
 def test_malformed_tool_calls_get_clear_errors_then_end_on_the_format_error_budget(tmp_path,

@@ -118,6 +118,20 @@ def test_calls_with_unknown_usage_make_the_cost_a_lower_bound_and_are_named(tmp_
     assert code == 0 and csv["cost_status"].to_dict() == {"A": "priced", "B": "lower_bound"}
 
 
+def test_an_attempt_whose_cost_is_flagged_a_lower_bound_shows_as_one(tmp_path, cli):
+    """E.g. some of its calls unpriced beside priced ones: `cost_lower_bound` alone marks it."""
+    records = [make_record(i, "A", cost_usd=1.0) for i in IDS]
+    records[0]["cost_lower_bound"] = True
+    records += [make_record(i, "B", cost_usd=1.0, cost_lower_bound=False) for i in IDS]
+    report = build_report([load_run(write_run(tmp_path / "r", config(), records))])
+    headers, rows = fmt.summary_table(report.summary)
+    cells = {row[0]: row[headers.index("cost total")] for row in rows}
+    assert cells == {"A": "≥ $4.00", "B": "$4.00"}
+    code, _, _ = cli("report", tmp_path / "r", "--out", tmp_path / "out")
+    csv = pd.read_csv(tmp_path / "out" / "summary.csv").set_index("variant")
+    assert code == 0 and csv["cost_status"].to_dict() == {"A": "lower_bound", "B": "priced"}
+
+
 def test_attempts_run_more_than_once_are_listed_in_the_report(tmp_path):
     records = [make_record("i1", "A", resolved=True, node="n" * 56, node_retries=1),
                make_record("i2", "A", retries=2, infra_error="HTTP 503 after retries"),
