@@ -135,18 +135,22 @@ def two_step_script(request) -> Reply:
     return Reply.call("str_replace", FIX) if answered == 0 else Reply.call("submit", {})
 
 
+def wait_for_records(proc, path, count: int, timeout: float = 300) -> None:
+    """Until the running `harness run` has written `count` records (it must not exit first)."""
+    deadline = time.monotonic() + timeout
+    while not path.is_file() or len(path.read_text().splitlines()) < count:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
 def test_kill_9_then_resume_runs_every_attempt_exactly_once(tmp_path, run_id):
     attempts = 6
     args = ("--variants", "k2.6-instant", "--run-id", run_id, "--attempts", str(attempts),
             "--workers", "2")
     with FakeModelServer(two_step_script, api_key=KEY, latency=0.3) as server:
         proc = run_harness(tmp_path, server, *args, wait=False)
-        path = tmp_path / "results" / run_id / "records.jsonl"
-        deadline = time.monotonic() + 300
-        while not path.is_file() or len(path.read_text().splitlines()) < 2:
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_for_records(proc, tmp_path / "results" / run_id / "records.jsonl", 2)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     finished = {r["attempt"] for r in records(tmp_path, run_id)}
@@ -196,12 +200,7 @@ def test_kill_9_mid_call_then_resume_puts_every_request_on_record(tmp_path, run_
     script = HoldingScript()
     with FakeModelServer(script, api_key=KEY) as server:
         proc = run_harness(tmp_path, server, *args, wait=False)
-        path = tmp_path / "results" / run_id / "records.jsonl"
-        deadline = time.monotonic() + 300
-        while not path.is_file() or len(path.read_text().splitlines()) < 2:
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_for_records(proc, tmp_path / "results" / run_id / "records.jsonl", 2)
         script.hold.set()
         assert script.two_held.wait(120), "both workers should reach their second model call"
         proc.send_signal(signal.SIGKILL)
