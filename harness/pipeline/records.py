@@ -58,14 +58,14 @@ def read_records(path: Path) -> dict[AttemptKey, dict[str, Any]]:
 
 class RecordWriter:
     """The one writer of a run's records.jsonl; safe to call from any thread. `redact` is
-    applied to each line before it is written (API keys never reach the file)."""
+    applied to each line before it is written (API keys never reach the file). Nothing is
+    touched before the first append (a plan makes a writer and writes nothing)."""
 
     def __init__(self, path: Path, *, redact: Callable[[str], str] | None = None) -> None:
         self.path = path
         self.redact = redact
         self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._repair_tail()
+        self._opened = False
 
     def _repair_tail(self) -> None:
         """Cut a partial last line left by a crash, so the next append starts a fresh line."""
@@ -82,7 +82,15 @@ class RecordWriter:
         line = record_line(record)
         if self.redact is not None:
             line = self.redact(line)
-        with self._lock, open(self.path, "a") as handle:
+        with self._lock:
+            if not self._opened:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._repair_tail()
+                self._opened = True
+            self._write(line)
+
+    def _write(self, line: str) -> None:
+        with open(self.path, "a") as handle:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())

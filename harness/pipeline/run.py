@@ -10,6 +10,7 @@ local executor's threads and a cluster's remote processes run attempts through t
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -64,9 +65,13 @@ from harness.suites import Suite, SuiteError, load_suite
 if TYPE_CHECKING:
     from harness.pipeline.executor import Executor
 
+log = logging.getLogger(__name__)
 BASELINES = ("gold", "empty")
 CALLS_FILE = "calls.jsonl"  # the run's write-ahead log of model calls (docs/records.md)
-MAY_CHANGE = {"base_url", "pro_scripts", "sandbox"}
+# What a resume may change: where the model is served, where the scripts are, the containers'
+# limits, and the run's budget and retry knobs (they decide how much more runs, not what an
+# attempt is). The latest values are written back to config.json.
+MAY_CHANGE = {"base_url", "pro_scripts", "sandbox", "max_cost_usd", "max_infra_retries"}
 OnGenerated = Callable[[], None]
 EarlierUsage = Callable[[], UsageSum]
 
@@ -106,20 +111,29 @@ class RunConfig:
         return asdict(self)
 
 
-def check_config(run_dir: Path, config: RunConfig) -> None:
-    """Write config.json for a new run; refuse to resume one whose configuration differs."""
+def check_config(run_dir: Path, config: RunConfig, *, write: bool = True) -> list[str]:
+    """Write config.json for a new run; refuse to resume one whose identity differs (any key
+    not in MAY_CHANGE). Returns the knobs (MAY_CHANGE keys) this resume changes, written back
+    to config.json. With write=False (a plan) nothing is written."""
     path = run_dir / "config.json"
     wanted = json.loads(json.dumps(config.to_json()))
-    if path.is_file():
-        existing = json.loads(path.read_text())
-        changed = sorted(k for k in set(wanted) | set(existing)
-                         if k not in MAY_CHANGE and wanted.get(k) != existing.get(k))
+    existing = json.loads(path.read_text()) if path.is_file() else None
+    if existing is not None:
+        differ = sorted(k for k in set(wanted) | set(existing)
+                        if wanted.get(k) != existing.get(k))
+        changed = [k for k in differ if k not in MAY_CHANGE]
         if changed:
             raise ConfigMismatch(
                 f"run {config.run_id} exists with a different configuration ({', '.join(changed)}"
-                f" differ); resume it with the same options, or choose another --run-id")
-        return
-    write_atomic(path, json.dumps(wanted, indent=2) + "\n")
+                f" differ); resume it with the same options, or choose another --run-id "
+                f"(a resume may change only {', '.join(sorted(MAY_CHANGE))})")
+        knobs = [k for k in differ if k in MAY_CHANGE]
+        if knobs and write:
+            write_atomic(path, json.dumps(wanted, indent=2) + "\n")
+        return knobs
+    if write:
+        write_atomic(path, json.dumps(wanted, indent=2) + "\n")
+    return []
 
 
 @dataclass(frozen=True)
@@ -458,9 +472,12 @@ class Run:
         return [Unit(i, v, a) for a in range(self.config.attempts) for i in self.instances
                 for v in self.config.variants]
 
-    def plan(self) -> tuple[dict[AttemptKey, dict[str, Any]], list[Unit]]:
-        """Check (or write) the config; return the finished records and the units left."""
-        check_config(self.run_dir, self.config)
+    def plan(self, *, write: bool = True) -> tuple[dict[AttemptKey, dict[str, Any]], list[Unit]]:
+        """Check (and, unless `write` is False, write) the config; return the finished
+        records and the units left."""
+        knobs = check_config(self.run_dir, self.config, write=write)
+        if knobs:
+            log.info("run %s resumed with new %s", self.config.run_id, ", ".join(knobs))
         done = read_records(self.run_dir / "records.jsonl")
         return done, [u for u in self.units() if u.key not in done]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import sys
 from decimal import Decimal
@@ -244,11 +245,17 @@ def cmd_run(args: argparse.Namespace) -> int:
               if args.max_cost is not None or args.max_instance_cost is not None else None)
     spec = _spec(args, _config(args, selection, run_id, names), budget)
     _charge_resumed(budget, Path(spec.run_dir))
-    if args.plan:
-        done, todo = Run(spec, selection.instances, LocalExecutor(args.workers)).plan()
+    if args.plan:  # a plan starts nothing: no run folder is made or changed
+        planner = Run(spec, selection.instances, LocalExecutor(args.workers))
+        try:
+            done, todo = planner.plan(write=False)
+        except ConfigMismatch as exc:
+            raise UsageError(str(exc)) from exc
         print(f"run {run_id}: {len(done)} attempt(s) finished, {len(todo)} to do "
               f"({len(selection.instances)} instances x {len(names)} variants x "
               f"{args.attempts} attempts)")
+        print("config (not written by a plan):")
+        print(json.dumps(planner.config.to_json(), indent=2))
         return 0
     executor = _executor(args)
     run = Run(spec, selection.instances, executor, progress=not args.no_progress)

@@ -317,3 +317,11 @@ def test_the_run_budget_stops_new_attempts_and_says_so(tmp_path, run_id):
     assert 1 <= len(finished) < 4
     assert calls <= 2 * len(finished)
     assert all(r["cost_usd"] is not None and r["cost_usd"] > 0 for r in finished)
+    # As it says: the same run id with a higher budget goes on where it stopped.
+    with FakeModelServer(two_step_script, api_key=KEY) as server:
+        resumed = run_harness(tmp_path, server, "--variants", "k2.6-instant", "--run-id",
+                              run_id, "--attempts", "4", "--workers", "1", "--max-cost", "5")
+    assert resumed.returncode == 0, resumed.stderr
+    assert sorted(r["attempt"] for r in records(tmp_path, run_id)) == [0, 1, 2, 3]
+    config = json.loads((tmp_path / "results" / run_id / "config.json").read_text())
+    assert config["max_cost_usd"] == 5

@@ -26,7 +26,8 @@ def test_profile_sets_suite_turns_and_published_runs(tmp_path):
     proc = plan(tmp_path, "--variants", "k2.6", "--run-id", "pro")
     assert proc.returncode == 0, proc.stderr
     assert "x 1 variants x 10 attempts" in proc.stdout
-    config = json.loads((tmp_path / "pro" / "config.json").read_text())
+    assert not (tmp_path / "pro").exists()  # a plan starts nothing
+    config = json.loads(proc.stdout.split("config (not written by a plan):\n", 1)[1])
     assert config["suite"] == "swebench-pro" and config["profile"] == "swebench-pro"
     assert config["attempts"] == 10 and config["agent_limits"]["turns"] == 250
     assert config["variant_definitions"]["k2.6"]["thinking"] is True
@@ -60,3 +61,20 @@ def test_the_pro_grader_needs_its_scripts(tmp_path):
          "--results-dir", str(tmp_path), "--run-id", "bad", "--pro-scripts", str(tmp_path)],
         capture_output=True, text=True, timeout=120, env={**os.environ, "RUNAPI_API_KEY": "x"})
     assert missing.returncode == 2 and "has no run_scripts/" in missing.stderr
+
+
+def test_plans_are_dry_runs_and_a_mismatch_is_a_clean_refusal(tmp_path):
+    """A plan writes nothing, so plans with other options follow one another; a plan over a
+    run whose identity differs exits 2 with the keys that differ, without a traceback."""
+    for limit in ("1", "2"):
+        proc = plan(tmp_path, "--variants", "k2.6", "--run-id", "p", "--limit", limit)
+        assert proc.returncode == 0, proc.stderr
+        assert f"{limit} instances x 1 variants" in proc.stdout
+    assert not (tmp_path / "p").exists()
+    (tmp_path / "p").mkdir()
+    config = json.loads(proc.stdout.split("config (not written by a plan):\n", 1)[1])
+    (tmp_path / "p" / "config.json").write_text(json.dumps({**config, "attempts": 3}))
+    refused = plan(tmp_path, "--variants", "k2.6", "--run-id", "p", "--limit", "2")
+    assert refused.returncode == 2
+    assert "different configuration (attempts differ)" in refused.stderr
+    assert "Traceback" not in refused.stderr
