@@ -26,6 +26,7 @@ from tqdm import tqdm
 from harness.agent.loop import AgentLimits, ExitStatus
 from harness.agent.prompts import load_prompt
 from harness.evaluation.graders import GraderOptions, official_grader
+from harness.evaluation.grading import EvalStatus
 from harness.evaluation.runner import EvalResult, Evaluator
 from harness.fsutil import dir_name, write_atomic
 from harness.instances.model import Instance
@@ -452,13 +453,27 @@ def run_attempt(spec: RunSpec, unit: Unit, on_generated: OnGenerated | None = No
     return context_for(spec).run(unit, on_generated, earlier_usage)
 
 
+# What `--redo` may name: any exit or evaluation status, or infra_error (an attempt whose
+# record has an infra error, whatever its statuses).
+REDO_STATUSES = frozenset({*(s.value for s in ExitStatus), *(s.value for s in EvalStatus),
+                           "infra_error"})
+
+
+def redo_matches(record: dict[str, Any], statuses: frozenset[str]) -> bool:
+    """Whether a finished attempt's outcome is one of `statuses` (REDO_STATUSES)."""
+    if "infra_error" in statuses and record.get("infra_error"):
+        return True
+    return bool({record.get("exit_status"), record.get("eval_status")} & statuses)
+
+
 class Run:
     """The driver's side of a run: plan, hand the units left to the executor, write each
     record it returns (dropping a key already written), and rebuild the predictions."""
 
     def __init__(self, spec: RunSpec, instances: list[Instance], executor: Executor,
-                 *, progress: bool = True) -> None:
+                 *, progress: bool = True, redo: frozenset[str] = frozenset()) -> None:
         self.spec, self.config, self.instances = spec, spec.config, instances
+        self.redo = redo  # outcomes whose finished attempts run again (redo_matches)
         self.run_dir = Path(spec.run_dir)
         self.executor = executor
         self.progress = progress
@@ -479,7 +494,15 @@ class Run:
         if knobs:
             log.info("run %s resumed with new %s", self.config.run_id, ", ".join(knobs))
         done = read_records(self.run_dir / "records.jsonl")
-        return done, [u for u in self.units() if u.key not in done]
+        again = {key for key, record in done.items() if redo_matches(record, self.redo)}
+        todo = [u for u in self.units() if u.key not in done or u.key in again]
+        # Attempts run again go first, infrastructure errors first among them; their earlier
+        # records stay in records.jsonl (the later line of an attempt is the one read).
+        todo.sort(key=lambda u: (u.key not in again,
+                                 not (u.key in again and done[u.key]["infra_error"])))
+        for key in again:
+            del done[key]
+        return done, todo
 
     def execute(self) -> dict[AttemptKey, dict[str, Any]]:
         """Run what is left; return every record of the run (old and new)."""
@@ -548,6 +571,7 @@ def _sum_usage(parts: list[UsageSum]) -> dict[str, Any]:
             "cost_lower_bound": usage.cost_is_lower_bound, "price_table": usage.price_table}
 
 
-__all__ = ["BASELINES", "AttemptContext", "ConfigMismatch", "ExitStatus", "LocalServices",
+__all__ = ["BASELINES", "REDO_STATUSES", "AttemptContext", "ConfigMismatch", "ExitStatus",
+           "LocalServices", "redo_matches",
            "Run", "RunConfig", "RunSpec", "Services", "Unit", "context_for", "run_attempt",
            "validate_spec"]

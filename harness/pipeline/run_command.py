@@ -32,6 +32,7 @@ from harness.pipeline.executor import AttemptsLost, Executor, LocalExecutor
 from harness.pipeline.records import read_records, record_key
 from harness.pipeline.run import (
     BASELINES,
+    REDO_STATUSES,
     ConfigMismatch,
     LocalServices,
     Run,
@@ -78,6 +79,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "figures")
     run.add_argument("--plan", action="store_true",
                      help="write the run's config and print what is done and left; run nothing")
+    run.add_argument("--redo", metavar="STATUS[,STATUS]", default="",
+                     help="run again the finished attempts with these outcomes (exit or "
+                     "evaluation statuses, or infra_error), infra errors first; their earlier "
+                     "records stay in records.jsonl (default: none)")
     run.add_argument("--no-progress", action="store_true")
     run.add_argument("--executor", choices=("local", "ray"), default="local",
                      help="where attempts run: threads here (local), or tasks on the nodes of "
@@ -197,6 +202,15 @@ def _report(records: dict, variants: list[str], instances: int, attempts: int) -
                   f"{r['node_retries']} node retr{'y' if r['node_retries'] == 1 else 'ies'}")
 
 
+def _redo(option: str) -> frozenset[str]:
+    statuses = frozenset(s.strip() for s in option.split(",") if s.strip())
+    unknown = sorted(statuses - REDO_STATUSES)
+    if unknown:
+        raise UsageError(f"--redo: unknown status {', '.join(unknown)}; one of "
+                         f"{', '.join(sorted(REDO_STATUSES))}")
+    return statuses
+
+
 def _charge_resumed(budget: Budget | None, run_dir: Path) -> None:
     """A resumed run has already spent what its records say, and what its call log holds for
     attempts killed before their record (their re-runs will carry it)."""
@@ -245,8 +259,9 @@ def cmd_run(args: argparse.Namespace) -> int:
               if args.max_cost is not None or args.max_instance_cost is not None else None)
     spec = _spec(args, _config(args, selection, run_id, names), budget)
     _charge_resumed(budget, Path(spec.run_dir))
+    redo = _redo(args.redo)
     if args.plan:  # a plan starts nothing: no run folder is made or changed
-        planner = Run(spec, selection.instances, LocalExecutor(args.workers))
+        planner = Run(spec, selection.instances, LocalExecutor(args.workers), redo=redo)
         try:
             done, todo = planner.plan(write=False)
         except ConfigMismatch as exc:
@@ -258,7 +273,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(planner.config.to_json(), indent=2))
         return 0
     executor = _executor(args)
-    run = Run(spec, selection.instances, executor, progress=not args.no_progress)
+    run = Run(spec, selection.instances, executor, progress=not args.no_progress, redo=redo)
     try:
         records = run.execute()
     except ConfigMismatch as exc:

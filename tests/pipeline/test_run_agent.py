@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.pipeline.records import read_records
 from harness.testing import FakeModelServer, Reply
 from harness.testing.runs import harness_process, run_records
 
@@ -325,3 +326,28 @@ def test_the_run_budget_stops_new_attempts_and_says_so(tmp_path, run_id):
     assert sorted(r["attempt"] for r in records(tmp_path, run_id)) == [0, 1, 2, 3]
     config = json.loads((tmp_path / "results" / run_id / "config.json").read_text())
     assert config["max_cost_usd"] == 5
+
+
+def test_redo_runs_infra_errors_again_and_keeps_the_earlier_records(tmp_path, run_id):
+    """An attempt that ended in an infra error (the gateway refused every call) runs again
+    under `--redo infra_error` against a working gateway; its earlier record stays in
+    records.jsonl, the later one is the one read. An unknown status is a usage error."""
+    refusing = [Reply.error(503, "server_error", "upstream refused", retry_after=0)] * 20
+    args = ("--variants", "k2.6-instant", "--run-id", run_id, "--max-infra-retries", "0")
+    with FakeModelServer(refusing, api_key=KEY) as server:
+        first = run_harness(tmp_path, server, *args)
+    assert first.returncode == 0, first.stderr
+    (failed,) = records(tmp_path, run_id)
+    assert failed["exit_status"] == "infra_error"
+    with FakeModelServer(two_step_script, api_key=KEY) as server:
+        nothing = run_harness(tmp_path, server, *args)  # finished: nothing runs again
+        assert len(server.requests) == 0, nothing.stderr
+        bad = run_harness(tmp_path, server, *args, "--redo", "infra,resolved")
+        assert bad.returncode == 2 and "--redo: unknown status infra" in bad.stderr
+        again = run_harness(tmp_path, server, *args, "--redo", "infra_error")
+    assert again.returncode == 0, again.stderr
+    earlier, later = records(tmp_path, run_id)
+    assert (earlier["exit_status"], later["exit_status"]) == ("infra_error", "submitted")
+    assert later["eval_status"] == "resolved"
+    (read,) = read_records(tmp_path / "results" / run_id / "records.jsonl").values()
+    assert read == later
