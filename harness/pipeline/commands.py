@@ -19,6 +19,7 @@ from harness.evaluation.graders import (
     official_grader,
 )
 from harness.evaluation.grading import EvalStatus
+from harness.evaluation.patches import patch_sha256
 from harness.evaluation.runner import EvalResult, Evaluator
 from harness.instances.errors import RowError, SourceUnavailable
 from harness.instances.images import ImageNameError
@@ -34,7 +35,7 @@ from harness.pipeline.evaluate import EvalJob, EvalRun, write_eval_run, write_re
 from harness.pipeline.predictions import PredictionError, load_predictions
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
 from harness.sandbox.engine import DOCKER_DIR, EngineUnavailable, connect, remove_containers
-from harness.sandbox.images import ImageBuilder, ImageBuildError, eval_image
+from harness.sandbox.images import ImageBuilder, ImageBuildError, digest, eval_image
 from harness.suites import Suite, SuiteError, load_suite
 
 RESULTS_DIR = Path("results")
@@ -177,8 +178,10 @@ def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob]
     config = {"run_id": run_id, "suite": selection.suite.name,
               "suite_digest": selection.suite.digest, "mode": "predictions",
               "variants": list(dict.fromkeys(job.model_name for job in jobs)), "attempts": 1,
-              "instance_ids": [i.instance_id for i in selection.instances]}
-    _refuse_other_runs(results_dir)
+              "instance_ids": [i.instance_id for i in selection.instances],
+              "predictions_digest": digest(*(f"{j.instance.instance_id}\0{j.model_name}\0"
+                                             f"{patch_sha256(j.patch)}" for j in jobs))}
+    _refuse_other_runs(results_dir, config)
     official = official_grader(selection.suite, grader_options(args))
     warn_unofficial(official, selection.instances)
     if official is not None:
@@ -199,19 +202,29 @@ def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob]
     return results_dir, results, reports
 
 
-def _refuse_other_runs(results_dir: Path) -> None:
-    """An eval run id may be graded again (verdicts are reused), but never one of `harness
-    run`'s: its records are not to be overwritten."""
+# What makes an eval run the same run: graded again only with these unchanged.
+EVAL_IDENTITY = ("suite", "suite_digest", "variants", "instance_ids", "predictions_digest")
+
+
+def _refuse_other_runs(results_dir: Path, wanted: dict) -> None:
+    """An eval run id may be graded again (verdicts are reused) with the same predictions on
+    the same instances, but never one of `harness run`'s, nor another eval's: their records
+    are not to be overwritten."""
     config = results_dir / "config.json"
     if not config.is_file():
         return
     try:
-        mode = json.loads(config.read_text()).get("mode")
+        existing = json.loads(config.read_text())
+        mode = existing.get("mode")
     except (ValueError, AttributeError) as exc:
         raise UsageError(f"{config}: not a run configuration ({exc}); choose another "
                          "--run-id") from exc
     if mode != "predictions":
         raise UsageError(f"{results_dir} holds a `harness run`; choose another --run-id")
+    differ = [k for k in EVAL_IDENTITY if k in existing and existing[k] != wanted.get(k)]
+    if differ:
+        raise UsageError(f"{results_dir} holds an eval of other predictions or instances "
+                         f"({', '.join(differ)} differ); choose another --run-id")
 
 
 def _print_report(model: str, report: dict) -> None:
@@ -231,6 +244,10 @@ def _print_report(model: str, report: dict) -> None:
 def cmd_eval(args: argparse.Namespace) -> int:
     selection = _select(args)
     jobs = _jobs_from_predictions(args.predictions, selection.instances)
+    if not jobs:
+        raise UsageError(f"{args.predictions}: no prediction is for a selected instance of "
+                         f"suite {selection.suite.name} ({len(selection.instances)} selected); "
+                         "nothing to grade")
     run_id = _run_id(args, "eval")
     results_dir, _, reports = _execute(args, selection, jobs, run_id)
     for model, report in reports.items():

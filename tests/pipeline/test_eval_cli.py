@@ -42,6 +42,17 @@ def test_eval_refuses_the_run_id_of_a_harness_run(tmp_path):
     assert f"{run_dir / 'config.json'}: not a run configuration" in proc.stderr
 
 
+def test_eval_with_no_prediction_for_a_selected_instance_exits_2(tmp_path):
+    preds = tmp_path / "p.jsonl"
+    preds.write_text(json.dumps({"instance_id": "other__x-1", "model_name_or_path": "m",
+                                 "model_patch": "x"}) + "\n")
+    proc = harness("eval", "--suite", str(MINI / "suite.toml"), "--predictions", str(preds),
+                   "--results-dir", str(tmp_path / "results"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert f"{preds}: no prediction is for a selected instance of suite mini" in proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
 def write_predictions(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
@@ -89,12 +100,19 @@ def test_eval_writes_results_and_reuses_only_unchanged_verdicts(tmp_path, mini_i
     assert again.returncode == 0, again.stderr
     assert json.loads((run_dir / "m__one" / "report.json").read_text())["reused_verdicts"] == 2
 
-    # A changed patch under the same run id is evaluated again, not served from the cache.
+    # Other predictions under the same run id would replace its records: refused.
     write_predictions(preds, [{"instance_id": "calc__calc-1", "model_name_or_path": "m/one",
                                "model_patch": "not a diff\n"}])
-    changed = harness(*args, cwd=tmp_path)
+    refused = harness(*args, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "holds an eval of other predictions or instances (variants, predictions_digest " \
+        "differ)" in refused.stderr
+    assert len(run_records(tmp_path / "results", run_id)) == 2  # untouched
+    # A changed patch is evaluated again, not served from any cache.
+    changed = harness(*[a if a != run_id else f"{run_id}-2" for a in args], cwd=tmp_path)
     assert changed.returncode == 0, changed.stderr
-    report = json.loads((run_dir / "m__one" / "report.json").read_text())
+    report = json.loads((tmp_path / "results" / f"{run_id}-2" / "m__one" /
+                         "report.json").read_text())
     assert report["reused_verdicts"] == 0
     assert report["errors_by_status"] == {"apply_failed": ["calc__calc-1"]}
     assert report["resolved_instances"] == 0
