@@ -7,6 +7,7 @@ import argparse
 import dataclasses
 import os
 import sys
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from harness.pipeline.commands import (
     warn_unofficial,
 )
 from harness.pipeline.executor import AttemptsLost, Executor, LocalExecutor
+from harness.pipeline.preflight import PREFLIGHT_MAX_TOKENS, preflight_spent, run_preflight
 from harness.pipeline.records import read_records, record_key
 from harness.pipeline.run import (
     BASELINES,
@@ -41,6 +43,9 @@ from harness.pipeline.run import (
 )
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
 from harness.sandbox.engine import connect
+
+PREFLIGHT_FAILED = 2  # an unusable set-up, as for every other set-up error (cli.exits_2_on)
+ALL_INFRA_ERRORS = 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,6 +83,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--plan", action="store_true",
                      help="write the run's config and print what is done and left; run nothing")
     run.add_argument("--no-progress", action="store_true")
+    run.add_argument("--no-preflight", action="store_true",
+                     help="skip the checks made before the first attempt (the suite, the "
+                     "Docker engine, the images, and one small paid call per variant, at "
+                     f"most {PREFLIGHT_MAX_TOKENS} tokens of reply); a broken set-up then "
+                     "shows only as infra errors")
     run.add_argument("--executor", choices=("local", "ray"), default="local",
                      help="where attempts run: threads here (local), or tasks on the nodes of "
                      "a Ray cluster that advertise a `sandbox` resource (ray; pip install "
@@ -197,13 +207,41 @@ def _report(records: dict, variants: list[str], instances: int, attempts: int) -
 
 
 def _charge_resumed(budget: Budget | None, run_dir: Path) -> None:
-    """A resumed run has already spent what its records say, and what its call log holds for
-    attempts killed before their record (their re-runs will carry it)."""
+    """A resumed run has already spent what its records say, what its call log holds for
+    attempts killed before their record (their re-runs will carry it), and its preflights."""
     if budget is not None:
         records = read_records(run_dir / "records.jsonl")
         spent = sum(r["cost_usd"] or 0 for r in records.values())
         spent += sum(u.cost_usd or 0 for u in carried_over(run_dir, records.keys()).values())
+        spent += preflight_spent(run_dir).cost_usd or 0
         budget.charge(Decimal(str(spent)))
+
+
+def _preflight(spec: RunSpec, todo: list, executor: str) -> bool:
+    """Check the set-up before the first attempt; print what was checked, and whether the
+    run may go on."""
+    result = run_preflight(spec, todo, engine=executor == "local")
+    for check in result.checks:
+        print(f"  {check.line()}", file=sys.stdout if check.ok else sys.stderr, flush=True)
+    print(result.summary(), flush=True)
+    if result.ok:
+        return True
+    print(f"error: preflight failed ({len(result.failures)} problem(s) above); no attempt "
+          f"was started. Fix the set-up and run again (same --run-id {spec.config.run_id} "
+          "to keep this run), or pass --no-preflight to skip the checks", file=sys.stderr)
+    return False
+
+
+def _all_infra_errors(records: dict) -> bool:
+    """Every attempt of the run ended in an infra error: nothing was measured."""
+    if not records or not all(r["infra_error"] for r in records.values()):
+        return False
+    reasons = Counter(str(r["infra_error"]).splitlines()[0][:200] for r in records.values())
+    print(f"error: every attempt ({len(records)}) ended in an infra error; nothing was "
+          "measured. Most common:", file=sys.stderr)
+    for reason, count in reasons.most_common(3):
+        print(f"  {count} x {reason}", file=sys.stderr)
+    return True
 
 
 def _apply_profile(args: argparse.Namespace) -> None:
@@ -244,12 +282,17 @@ def cmd_run(args: argparse.Namespace) -> int:
               if args.max_cost is not None or args.max_instance_cost is not None else None)
     spec = _spec(args, _config(args, selection, run_id, names), budget)
     _charge_resumed(budget, Path(spec.run_dir))
-    if args.plan:
+    try:
         done, todo = Run(spec, selection.instances, LocalExecutor(args.workers)).plan()
+    except ConfigMismatch as exc:
+        raise UsageError(str(exc)) from exc
+    if args.plan:
         print(f"run {run_id}: {len(done)} attempt(s) finished, {len(todo)} to do "
               f"({len(selection.instances)} instances x {len(names)} variants x "
               f"{args.attempts} attempts)")
         return 0
+    if todo and not args.no_preflight and not _preflight(spec, todo, args.executor):
+        return PREFLIGHT_FAILED
     executor = _executor(args)
     run = Run(spec, selection.instances, executor, progress=not args.no_progress)
     try:
@@ -273,4 +316,4 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"are not recorded (resume with the same --run-id and a higher budget)")
     print(f"results: {args.results_dir / run_id}")
     print(f"report:  harness report {args.results_dir / run_id}")
-    return 0
+    return ALL_INFRA_ERRORS if _all_infra_errors(records) else 0
