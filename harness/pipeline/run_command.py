@@ -38,6 +38,7 @@ from harness.pipeline.run import (
     Run,
     RunConfig,
     RunSpec,
+    Unit,
     carried_over,
     validate_spec,
 )
@@ -217,7 +218,7 @@ def _charge_resumed(budget: Budget | None, run_dir: Path) -> None:
         budget.charge(Decimal(str(spent)))
 
 
-def _preflight(spec: RunSpec, todo: list, executor: str) -> bool:
+def _preflight(spec: RunSpec, todo: list[Unit], executor: str) -> bool:
     """Check the set-up before the first attempt; print what was checked, and whether the
     run may go on."""
     result = run_preflight(spec, todo, engine=executor == "local")
@@ -232,16 +233,12 @@ def _preflight(spec: RunSpec, todo: list, executor: str) -> bool:
     return False
 
 
-def _all_infra_errors(records: dict) -> bool:
-    """Every attempt of the run ended in an infra error: nothing was measured."""
+def infra_errors_only(records: dict) -> Counter[str] | None:
+    """When every attempt of the run ended in an infra error (nothing was measured), how
+    often each error (its first line) occurred; None otherwise."""
     if not records or not all(r["infra_error"] for r in records.values()):
-        return False
-    reasons = Counter(str(r["infra_error"]).splitlines()[0][:200] for r in records.values())
-    print(f"error: every attempt ({len(records)}) ended in an infra error; nothing was "
-          "measured. Most common:", file=sys.stderr)
-    for reason, count in reasons.most_common(3):
-        print(f"  {count} x {reason}", file=sys.stderr)
-    return True
+        return None
+    return Counter(str(r["infra_error"]).splitlines()[0][:200] for r in records.values())
 
 
 def _apply_profile(args: argparse.Namespace) -> None:
@@ -316,4 +313,11 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"are not recorded (resume with the same --run-id and a higher budget)")
     print(f"results: {args.results_dir / run_id}")
     print(f"report:  harness report {args.results_dir / run_id}")
-    return ALL_INFRA_ERRORS if _all_infra_errors(records) else 0
+    errors = infra_errors_only(records)
+    if errors is None:
+        return 0
+    print(f"error: every attempt ({len(records)}) ended in an infra error; nothing was "
+          "measured. Most common:", file=sys.stderr)
+    for reason, count in errors.most_common(3):
+        print(f"  {count} x {reason}", file=sys.stderr)
+    return ALL_INFRA_ERRORS

@@ -167,3 +167,17 @@ def test_a_passing_preflight_is_a_small_call_on_record_and_the_run_goes_on(tmp_p
                                "--max-cost", "5")
         assert server.requests == []
     assert again.returncode == 0 and "preflight:" not in again.stdout
+
+
+def test_with_a_cluster_executor_the_variants_are_checked_before_any_cluster_is_sought(tmp_path):
+    """--executor ray: the engines are the nodes', so only the suite and the variants are
+    checked here, and a wrong base URL fails before the driver looks for a cluster."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        nowhere = f"127.0.0.1:{sock.getsockname()[1]}"
+    proc, seconds = harness_run(tmp_path, "ray-refused", nothing_listens(), "--variants", "k2.6",
+                                "--executor", "ray", "--ray-address", nowhere)
+    assert_nothing_ran(tmp_path, "ray-refused", proc)
+    assert seconds < 20, seconds
+    assert "FAIL variant k2.6" in proc.stderr and "Docker engine" not in proc.stdout
+    assert "preflight: 1/2 checks passed" in proc.stdout
