@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from harness.models.budget import Budget
 from harness.models.errors import FatalModelError, ModelError, RetriesExhaustedError
 from harness.models.factory import make_client
 from harness.models.limits import AdaptiveLimiter, RetryPolicy
 from harness.models.pricing import PriceTable
+from harness.models.secrets import Redactor
 from harness.models.types import Completion
+from harness.models.usage import UsageLog
 from harness.models.variants import Variant
 
 CHECK_PROMPT = [{"role": "user", "content": "Reply with the single word: ok"}]
@@ -53,17 +56,24 @@ def describe_failure(exc: ModelError) -> str:
 
 def check_variant(variant: Variant, *, base_url: str | None = None, api_key: str | None = None,
                   price_table: PriceTable | str | None = None,
-                  retry: RetryPolicy = CHECK_RETRY) -> CheckResult:
+                  retry: RetryPolicy = CHECK_RETRY, max_tokens: int = CHECK_MAX_TOKENS,
+                  usage_log: UsageLog | None = None, budget: Budget | None = None,
+                  scope: str | None = None, redactor: Redactor | None = None) -> CheckResult:
+    """One call of `variant` with a one-word prompt and at most `max_tokens` of reply. The
+    call is a paid one: with `usage_log` it goes on record there (tagged `scope`), and with
+    `budget` it is charged to it."""
     small = dataclasses.replace(
-        variant, max_completion_tokens=min(variant.max_completion_tokens, CHECK_MAX_TOKENS),
+        variant, max_completion_tokens=min(variant.max_completion_tokens, max_tokens),
         thinking_budget=None, timeout_s=min(variant.timeout_s, 60.0))
     try:
         client = make_client(small, base_url=base_url, api_key=api_key, retry=retry,
-                             limiter=AdaptiveLimiter(1), price_table=price_table)
+                             limiter=AdaptiveLimiter(1), price_table=price_table,
+                             usage_log=usage_log, budget=budget, redactor=redactor)
     except ModelError as exc:
         return CheckResult(variant, failure=describe_failure(exc))
     with client:
         try:
-            return CheckResult(variant, completion=client.complete(CHECK_PROMPT))
+            caller = client.for_instance(scope) if scope is not None else client
+            return CheckResult(variant, completion=caller.complete(CHECK_PROMPT))
         except ModelError as exc:
             return CheckResult(variant, failure=describe_failure(exc))

@@ -115,7 +115,8 @@ def transport_failure(exc: httpx.HTTPError) -> Exception:
         return ModelConfigError(f"cannot send the request: {exc}")
     if isinstance(exc, httpx.TimeoutException):
         return TransientError(f"timeout ({type(exc).__name__})")
-    return TransientError(f"connection error ({type(exc).__name__}: {exc})")
+    return TransientError(f"connection error ({type(exc).__name__}: {exc})",
+                          unreachable=isinstance(exc, httpx.ConnectError))
 
 
 def response_ids(response: httpx.Response) -> dict[str, str]:
@@ -257,6 +258,7 @@ class BaseClient:
                                    f"tool_choice 'auto' or 'none' is accepted, not {tool_choice!r}")
 
     def _send(self, request: Request, attempts: list[str], started: float) -> Parsed:
+        unreachable = 0  # attempts in a row that could not connect at all
         for attempt in itertools.count():
             token = self.limiter.acquire()
             try:
@@ -265,7 +267,8 @@ class BaseClient:
                 self.limiter.release(token, "rate_limited" if exc.rate_limited else "error")
                 exc.reason = self.redact(exc.reason)
                 attempts.append(exc.reason)
-                time.sleep(self._delay_or_give_up(exc, attempt, started, attempts))
+                unreachable = unreachable + 1 if exc.unreachable else 0
+                time.sleep(self._delay_or_give_up(exc, attempt, started, attempts, unreachable))
                 continue
             except BaseException:
                 self.limiter.release(token, "error")
@@ -275,10 +278,13 @@ class BaseClient:
         raise AssertionError("unreachable")
 
     def _delay_or_give_up(self, exc: TransientError, attempt: int, started: float,
-                          attempts: list[str]) -> float:
+                          attempts: list[str], unreachable: int = 0) -> float:
+        """How long to wait before the next attempt; raises RetriesExhaustedError when the
+        policy says stop (`unreachable`: attempts in a row that made no connection)."""
         delay = self.retry.delay(attempt, exc.retry_after)
         elapsed = time.monotonic() - started
-        if attempt >= self.retry.max_retries or elapsed + delay > self.retry.max_total:
+        if attempt >= self.retry.max_retries or elapsed + delay > self.retry.max_total \
+                or unreachable > self.retry.max_unreachable_retries:
             raise RetriesExhaustedError(
                 f"{self._where()}: gave up after {attempt + 1} attempt(s) in {elapsed:.1f}s; "
                 f"last error: {exc.reason}", attempts=list(attempts), status=exc.status)

@@ -102,6 +102,9 @@ class TransientError(Exception):
     retry_after: float | None = None
     rate_limited: bool = False
     status: int | None = None
+    # No connection could be made (refused, no route, unknown host): nothing is listening
+    # there, so the retry policy gives up after a few quick tries (RetryPolicy).
+    unreachable: bool = False
 
     def __str__(self) -> str:
         return self.reason

@@ -19,12 +19,17 @@ class RetryPolicy:
     """Bounded, jittered exponential backoff. Retry n (0-based) waits a random time between half
     and all of min(max_delay, base_delay * 2**n), or what `Retry-After` asks for plus up to 10%.
     It gives up after `max_retries` retries or when the next wait would end past `max_total`
-    seconds since the call began."""
+    seconds since the call began. A request that could make no connection at all (refused,
+    no route, unknown host: nothing listens there) is retried at most
+    `max_unreachable_retries` times in a row, so a wrong base URL fails in seconds, not
+    after minutes of backoff (the default's waits add up to at most 7 s); a blip of a
+    restarting gateway still gets its few quick tries."""
 
     max_retries: int = 8
     base_delay: float = 1.0
     max_delay: float = 60.0
     max_total: float = 900.0
+    max_unreachable_retries: int = 3
 
     def delay(self, retry_index: int, retry_after: float | None) -> float:
         if retry_after is not None:

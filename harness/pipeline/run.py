@@ -290,9 +290,10 @@ def build_generators(spec: RunSpec, sandbox: SandboxContext, usage_log: UsageLog
 def carried_over(run_dir: Path, finished: Collection[AttemptKey]) -> dict[str, UsageSum]:
     """Per attempt scope, the calls the run's call log holds for attempts with no record yet:
     calls of runs of them that were killed (they were paid for, so their re-run's record
-    includes them)."""
+    includes them). Calls of other scopes (the preflight's) belong to no attempt."""
     return {scope: usage for scope, usage in read_call_log(run_dir / CALLS_FILE).items()
-            if scope is not None and scope_key(scope) not in finished}
+            if scope is not None and (key := scope_key(scope)) is not None
+            and key not in finished}
 
 
 def scope_key(scope: str) -> AttemptKey | None:

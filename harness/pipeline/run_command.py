@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import sys
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from harness.pipeline.commands import (
     warn_unofficial,
 )
 from harness.pipeline.executor import AttemptsLost, Executor, LocalExecutor
+from harness.pipeline.preflight import PREFLIGHT_MAX_TOKENS, preflight_spent, run_preflight
 from harness.pipeline.records import read_records, record_key
 from harness.pipeline.run import (
     BASELINES,
@@ -38,11 +40,15 @@ from harness.pipeline.run import (
     Run,
     RunConfig,
     RunSpec,
+    Unit,
     carried_over,
     validate_spec,
 )
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
 from harness.sandbox.engine import connect
+
+PREFLIGHT_FAILED = 2  # an unusable set-up, as for every other set-up error (cli.exits_2_on)
+ALL_INFRA_ERRORS = 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,12 +84,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "become the defaults, and the report sets results beside its published "
                      "figures")
     run.add_argument("--plan", action="store_true",
-                     help="write the run's config and print what is done and left; run nothing")
+                     help="print what is done and left and the run's config; writes nothing")
     run.add_argument("--redo", metavar="STATUS[,STATUS]", default="",
                      help="run again the finished attempts with these outcomes (exit or "
                      "evaluation statuses, or infra_error), infra errors first; their earlier "
                      "records stay in records.jsonl (default: none)")
     run.add_argument("--no-progress", action="store_true")
+    run.add_argument("--no-preflight", action="store_true",
+                     help="skip the checks made before the first attempt (the suite, the "
+                     "Docker engine, the images, and one small paid call per variant, at "
+                     f"most {PREFLIGHT_MAX_TOKENS} tokens of reply); a broken set-up then "
+                     "shows only as infra errors")
     run.add_argument("--executor", choices=("local", "ray"), default="local",
                      help="where attempts run: threads here (local), or tasks on the nodes of "
                      "a Ray cluster that advertise a `sandbox` resource (ray; pip install "
@@ -212,13 +223,37 @@ def _redo(option: str) -> frozenset[str]:
 
 
 def _charge_resumed(budget: Budget | None, run_dir: Path) -> None:
-    """A resumed run has already spent what its records say, and what its call log holds for
-    attempts killed before their record (their re-runs will carry it)."""
+    """A resumed run has already spent what its records say, what its call log holds for
+    attempts killed before their record (their re-runs will carry it), and its preflights."""
     if budget is not None:
         records = read_records(run_dir / "records.jsonl")
         spent = sum(r["cost_usd"] or 0 for r in records.values())
         spent += sum(u.cost_usd or 0 for u in carried_over(run_dir, records.keys()).values())
+        spent += preflight_spent(run_dir).cost_usd or 0
         budget.charge(Decimal(str(spent)))
+
+
+def _preflight(spec: RunSpec, todo: list[Unit], executor: str) -> bool:
+    """Check the set-up before the first attempt; print what was checked, and whether the
+    run may go on."""
+    result = run_preflight(spec, todo, engine=executor == "local")
+    for check in result.checks:
+        print(f"  {check.line()}", file=sys.stdout if check.ok else sys.stderr, flush=True)
+    print(result.summary(), flush=True)
+    if result.ok:
+        return True
+    print(f"error: preflight failed ({len(result.failures)} problem(s) above); no attempt "
+          f"was started. Fix the set-up and run again (same --run-id {spec.config.run_id} "
+          "to keep this run), or pass --no-preflight to skip the checks", file=sys.stderr)
+    return False
+
+
+def infra_errors_only(records: dict) -> Counter[str] | None:
+    """When every attempt of the run ended in an infra error (nothing was measured), how
+    often each error (its first line) occurred; None otherwise."""
+    if not records or not all(r["infra_error"] for r in records.values()):
+        return None
+    return Counter(str(r["infra_error"]).splitlines()[0][:200] for r in records.values())
 
 
 def _apply_profile(args: argparse.Namespace) -> None:
@@ -260,18 +295,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     spec = _spec(args, _config(args, selection, run_id, names), budget)
     _charge_resumed(budget, Path(spec.run_dir))
     redo = _redo(args.redo)
-    if args.plan:  # a plan starts nothing: no run folder is made or changed
-        planner = Run(spec, selection.instances, LocalExecutor(args.workers), redo=redo)
-        try:
-            done, todo = planner.plan(write=False)
-        except ConfigMismatch as exc:
-            raise UsageError(str(exc)) from exc
+    planner = Run(spec, selection.instances, LocalExecutor(args.workers), redo=redo)
+    try:
+        done, todo = planner.plan(write=False)  # a plan starts nothing: no folder is made
+    except ConfigMismatch as exc:
+        raise UsageError(str(exc)) from exc
+    if args.plan:
         print(f"run {run_id}: {len(done)} attempt(s) finished, {len(todo)} to do "
               f"({len(selection.instances)} instances x {len(names)} variants x "
               f"{args.attempts} attempts)")
         print("config (not written by a plan):")
         print(json.dumps(planner.config.to_json(), indent=2))
         return 0
+    if todo and not args.no_preflight and not _preflight(spec, todo, args.executor):
+        return PREFLIGHT_FAILED
     executor = _executor(args)
     run = Run(spec, selection.instances, executor, progress=not args.no_progress, redo=redo)
     try:
@@ -295,4 +332,11 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"are not recorded (resume with the same --run-id and a higher budget)")
     print(f"results: {args.results_dir / run_id}")
     print(f"report:  harness report {args.results_dir / run_id}")
-    return 0
+    errors = infra_errors_only(records)
+    if errors is None:
+        return 0
+    print(f"error: every attempt ({len(records)}) ended in an infra error; nothing was "
+          "measured. Most common:", file=sys.stderr)
+    for reason, count in errors.most_common(3):
+        print(f"  {count} x {reason}", file=sys.stderr)
+    return ALL_INFRA_ERRORS

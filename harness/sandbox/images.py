@@ -18,7 +18,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from harness.instances.images import image_name
+from harness.instances.images import ImageNameError, image_name
 from harness.instances.localrepo import build_git_repo, commit_patch, git
 from harness.instances.model import Instance
 from harness.sandbox.engine import DOCKER_DIR
@@ -93,6 +93,31 @@ class ImageBuilder:
         layer = self.instance_layer(suite, instance)
         self.ensure(layer)
         return layer.tag
+
+    def unobtainable(self, suite: Suite, instance: Instance) -> str | None:
+        """Why the image `instance` runs in can be neither found nor built, checked without
+        building or pulling anything (a run's preflight); None when it can be had. A prebuilt
+        image must be present or known to its registry; a built one needs its bundled source,
+        and a base that is present, or debootstrapped (which installs what it needs), or
+        pulled from a registry that has it."""
+        try:
+            if suite.image.mode == "prebuilt":
+                return self._not_present_nor_pullable(image_name(suite, instance))
+            self._repo_source(suite, instance.repo)
+        except (ImageNameError, ImageBuildError) as exc:
+            return str(exc)
+        if self.base_from == "debootstrap" or self._exists(self.base_layer().tag):
+            return None
+        return self._not_present_nor_pullable(self.base_from)
+
+    def _not_present_nor_pullable(self, name: str) -> str | None:
+        if self._exists(name):
+            return None
+        try:
+            self.client.images.get_registry_data(name)
+        except docker.errors.DockerException as exc:
+            return f"image {name} is not present locally and its registry cannot provide it ({exc})"
+        return None
 
     def instance_layer(self, suite: Suite, instance: Instance) -> Layer:
         """The image an agent works in: the history layer with every ref but base_commit

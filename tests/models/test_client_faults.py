@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import socket
+import threading
 import time
 
 import pytest
 
 from harness.models import (
+    AdaptiveLimiter,
     ContextOverflowError,
     FatalModelError,
     InvalidRequestError,
     RetriesExhaustedError,
     RetryPolicy,
+    UsageLog,
     get_variant,
     make_client,
+    read_call_log,
 )
-from harness.testing import Reply
+from harness.testing import FakeModelServer, Reply
 
 HI = [{"role": "user", "content": "hi"}]
 TRANSIENT = [
@@ -155,3 +161,46 @@ def test_unreachable_endpoint_exhausts_retries():
                          retry=RetryPolicy(max_retries=1, base_delay=0.001, max_delay=0.002))
     with client, pytest.raises(RetriesExhaustedError, match="connection error"):
         client.complete(HI)
+
+
+def test_a_refused_connection_fails_in_seconds_with_the_default_policy(tmp_path):
+    """Nothing listens at the URL: a few quick retries, not the 8 retries of up to a minute
+    each that a 503 gets (a wrong --base-url used to take 428 s). Every try is on record in the
+    write-ahead call log, settled as unbilled."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+    log = UsageLog(tmp_path / "calls.jsonl")
+    client = make_client(get_variant("k2.6"), base_url=url, api_key="k", usage_log=log)
+    policy = client.retry
+    assert policy == RetryPolicy() and policy.max_unreachable_retries == 3
+    started = time.monotonic()
+    with client, pytest.raises(RetriesExhaustedError, match="Connection refused") as info:
+        client.for_instance("a/k2.6/0").complete(HI)
+    assert time.monotonic() - started < 8  # waits of at most 1 + 2 + 4 s
+    assert len(info.value.attempts) == policy.max_unreachable_retries + 1
+    events = [json.loads(line)["event"] for line in log.path.read_text().splitlines()]
+    assert events == ["sent", "unbilled"] * 4 + ["call"]
+    spent = read_call_log(log.path)["a/k2.6/0"]
+    assert spent.calls == 0 and spent.failed_calls == 1
+
+
+def test_a_gateway_back_within_the_quick_retries_answers_the_call():
+    """A gateway restarting (refusing for a second) is still waited for."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    servers: list[FakeModelServer] = []  # bound (and so accepting) only once started
+    starter = threading.Timer(1.0, lambda: servers.append(
+        FakeModelServer([Reply(text="back")], port=port).start()))
+    starter.start()
+    try:
+        client = make_client(get_variant("k2.6-instant"), api_key="k",
+                             base_url=f"http://127.0.0.1:{port}/v1", limiter=AdaptiveLimiter(4))
+        with client:
+            reply = client.complete(HI)
+        assert reply.content == "back" and 1 <= reply.retries <= 3
+    finally:
+        starter.join()
+        for server in servers:
+            server.stop()

@@ -25,8 +25,11 @@ FIX = {"path": "calc/ops.py", "old_str": "    if value > high:\n        return l
 
 
 def run_harness(tmp_path: Path, server: FakeModelServer, *args: str, wait: bool = True):
+    """`harness run` on the mini suite against `server`. Without the preflight: these tests'
+    scripts are the attempts' conversations, and they count the server's requests against the
+    records' calls (tests/pipeline/test_preflight.py runs with it)."""
     args = ["run", "--suite", str(MINI), "--base-url", server.base_url, "--results-dir",
-            str(tmp_path / "results"), "--no-progress", *args]
+            str(tmp_path / "results"), "--no-progress", "--no-preflight", *args]
     return harness_process(args, {**os.environ, "RUNAPI_API_KEY": KEY}, wait=wait)
 
 
@@ -96,7 +99,9 @@ def test_a_server_failing_mid_run_is_an_infra_error_not_unresolved(tmp_path, run
     with FakeModelServer(script, api_key=KEY) as server:
         proc = run_harness(tmp_path, server, "--variants", "k2.6", "--run-id", run_id,
                            "--max-infra-retries", "1")
-    assert proc.returncode == 0, proc.stderr
+    # Its one attempt is an infra error, so the run measured nothing: exit 1 (issue 13).
+    assert proc.returncode == 1, proc.stderr
+    assert "every attempt (1) ended in an infra error" in proc.stderr
     (record,) = records(tmp_path, run_id)
     assert record["exit_status"] == "infra_error"
     assert record["eval_status"] is None and record["resolved"] is False
@@ -247,7 +252,9 @@ def test_invalid_usage_ends_the_attempt_as_an_infra_error_with_the_raw_value(tmp
         proc = run_harness(tmp_path, server, "--variants", "k2.6-instant", "--run-id", run_id,
                            "--max-infra-retries", "0")
         answered = server.count(status=200)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Its one attempt is an infra error, so the run measured nothing: exit 1 (issue 13).
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "every attempt (1) ended in an infra error" in proc.stderr
     (record,) = records(tmp_path, run_id)
     assert record["exit_status"] == "infra_error" and record["eval_status"] is None
     assert "invalid usage" in record["infra_error"] and '"completion_tokens": -20000' in \
@@ -272,9 +279,11 @@ def test_a_server_echoing_the_key_never_gets_it_into_any_output(tmp_path, run_id
         proc = harness_process(
             ["run", "--suite", str(MINI), "--base-url", server.base_url, "--results-dir",
              str(tmp_path / "results"), "--no-progress", "--variants", "k2.6-instant",
-             "--run-id", run_id, "--max-infra-retries", "0"], env)
+             "--run-id", run_id, "--max-infra-retries", "0", "--no-preflight"], env)
         sent = [r.headers.get("authorization", "") for r in server.requests]
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Its one attempt is an infra error, so the run measured nothing: exit 1 (issue 13).
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "every attempt (1) ended in an infra error" in proc.stderr
     assert all(ECHOED_KEY in auth for auth in sent)
     (record,) = records(tmp_path, run_id)
     assert record["exit_status"] == "infra_error"
@@ -336,7 +345,7 @@ def test_redo_runs_infra_errors_again_and_keeps_the_earlier_records(tmp_path, ru
     args = ("--variants", "k2.6-instant", "--run-id", run_id, "--max-infra-retries", "0")
     with FakeModelServer(refusing, api_key=KEY) as server:
         first = run_harness(tmp_path, server, *args)
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == 1, first.stderr  # every attempt an infra error: nothing measured
     (failed,) = records(tmp_path, run_id)
     assert failed["exit_status"] == "infra_error"
     with FakeModelServer(two_step_script, api_key=KEY) as server:
