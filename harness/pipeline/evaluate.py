@@ -21,7 +21,7 @@ from harness.evaluation.summary import summarize
 from harness.fsutil import dir_name, write_atomic
 from harness.instances.model import Instance
 from harness.models import UsageSum
-from harness.pipeline.records import attempt_folder, finished_now, record_line
+from harness.pipeline.records import attempt_folder, finished_now, record_line, verdict_fields
 from harness.sandbox.engine import remove_containers
 
 log = logging.getLogger(__name__)
@@ -160,9 +160,7 @@ def eval_record(run_id: str, job: EvalJob, result: EvalResult) -> dict[str, Any]
         "run_id": run_id, "instance_id": job.instance.instance_id, "repo": job.instance.repo,
         "language": job.instance.language, "variant": job.model_name, "model": job.model_name,
         "attempt": 0, "mode": "predictions", "exit_status": "submitted",
-        "eval_status": str(result.status), "resolved": result.resolved,
-        "checked_status": str(result.checked), "checked_resolved": result.checked_resolved,
-        "disputes": result.disputes, "grader": result.grader,
+        **verdict_fields(result), "grader": result.grader,
         "infra_error": (result.error or str(result.status)) if result.status.is_infra else None,
         "usage": UsageSum().usage_json(), "cost_usd": 0.0 if job.baseline else None,
         "price_table": None, "turns": 0,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from harness.evaluation.runner import EvalResult
 from harness.fsutil import dir_name
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,31 @@ def attempt_folder(run_dir: Path, variant: str, attempt: int, instance_id: str) 
     """Where an attempt's files live: `<run_dir>/<variant>/attempt-<k>/<instance_id>/`, for
     `harness run` and `harness eval` alike (a graded prediction is attempt 0)."""
     return run_dir / dir_name(variant) / f"attempt-{attempt}" / instance_id
+
+
+FAILING_TESTS_KEPT = 20  # a record lists at most this many failing tests (report.json: all)
+
+
+def verdict_fields(result: EvalResult | None) -> dict[str, Any]:
+    """A record's fields that come from its evaluation (docs/records.md), the same for
+    `harness run` and `harness eval`; nulls when the attempt was not evaluated."""
+    if result is None:
+        return {"eval_status": None, "resolved": False, "checked_status": None,
+                "checked_resolved": False, "disputes": [], "apply_method": None,
+                "tests": None, "failing_tests": []}
+    groups = {name: result.tests_status.get(group, {})
+              for name, group in (("fail_to_pass", "FAIL_TO_PASS"),
+                                  ("pass_to_pass", "PASS_TO_PASS"))}
+    tests = {f"{name}_{part}": count for name, group in groups.items()
+             for part, count in (("passed", len(group.get("success", []))),
+                                 ("total", len(group.get("success", []))
+                                  + len(group.get("failure", []))))}
+    failing = [n for group in groups.values() for n in group.get("failure", [])]
+    return {"eval_status": str(result.status), "resolved": result.resolved,
+            "checked_status": str(result.checked), "checked_resolved": result.checked_resolved,
+            "disputes": result.disputes, "apply_method": result.apply_method or None,
+            "tests": tests if result.tests_status else None,
+            "failing_tests": failing[:FAILING_TESTS_KEPT]}
 
 
 def record_key(record: dict[str, Any]) -> AttemptKey:

@@ -57,6 +57,7 @@ from harness.pipeline.records import (
     finished_now,
     read_records,
     record_key,
+    verdict_fields,
 )
 from harness.sandbox.container import Limits
 from harness.sandbox.engine import connect
@@ -399,11 +400,7 @@ class AttemptContext:
             "attempt": unit.attempt,
             "mode": "baseline" if unit.variant in BASELINES else self.config.mode,
             "exit_status": str(generation.exit_status),
-            "eval_status": str(result.status) if result else None,
-            "resolved": bool(result and result.resolved),
-            "checked_status": str(result.checked) if result else None,
-            "checked_resolved": bool(result and result.checked_resolved),
-            "disputes": result.disputes if result else [],
+            **verdict_fields(result),
             "grader": self.evaluator.grader,
             "infra_error": infra,
             "usage": usage["usage"], "cost_usd": usage["cost_usd"],

@@ -203,6 +203,53 @@ def disputed_rows(disputed: pd.DataFrame, limit: int) -> tuple[list[str], list[l
     return ["variant", "instance", "attempt", "official", "checked", "why"], rows
 
 
+ATTEMPTS_NOTE = ("Every attempt, those without a pass first: how generation ended and how "
+                 "the patch was graded, the FAIL_TO_PASS and PASS_TO_PASS tests that passed "
+                 "of those listed, the first failing ones, how the patch applied, turns and "
+                 "cost. The attempt's folder holds its patch, test log and trajectory.")
+
+
+def _of(row: Any, passed: str, total: str) -> str:
+    got, of = getattr(row, passed, None), getattr(row, total, None)
+    return "–" if missing(got) or missing(of) else f"{int(got)}/{int(of)}"
+
+
+def attempt_outcome(row: Any) -> str:
+    """`exit → eval` spelled out (`submitted → resolved`, `turn_limit → unresolved`,
+    `infra_error`); the checked verdict after it where it differs."""
+    if missing(getattr(row, "exit_status", None)):
+        return "unsubmitted (no record)"
+    text = str(row.exit_status)
+    if not missing(getattr(row, "eval_status", None)):
+        text += f" → {row.eval_status}"
+    checked = getattr(row, "checked_status", None)
+    if not missing(checked) and str(checked) not in (str(row.eval_status), "unchecked"):
+        text += f" (checked {checked})"
+    return text
+
+
+def attempt_rows(frame: pd.DataFrame, limit: int) -> tuple[list[str], list[list[str]]]:
+    """One row per attempt, attempts not resolved first, the first `limit` (0: all)."""
+    ordered = frame.assign(_ok=frame["resolved"].eq(True)).sort_values(
+        ["_ok", "instance_id", "variant", "attempt"], kind="stable")
+    shown = ordered if limit <= 0 else ordered.head(limit)
+    rows = []
+    for r in shown.itertuples():
+        failing = getattr(r, "failing_tests", None)
+        failing = [] if failing is None or (isinstance(failing, float)) else list(failing)
+        apply = getattr(r, "apply_method", None)
+        rows.append([str(r.instance_id), str(r.variant), str(r.attempt), attempt_outcome(r),
+                     _of(r, "fail_to_pass_passed", "fail_to_pass_total"),
+                     _of(r, "pass_to_pass_passed", "pass_to_pass_total"),
+                     ", ".join(failing[:3]) + (f" (+{len(failing) - 3})" if len(failing) > 3
+                                               else "") or "–",
+                     "–" if missing(apply) else str(apply), count(getattr(r, "turns", None)),
+                     money(getattr(r, "cost_usd", None),
+                           not missing(getattr(r, "cost_usd", None)))])
+    return ["instance", "variant", "attempt", "outcome", "F2P passed", "P2P passed",
+            "failing tests", "applied with", "turns", "cost"], rows
+
+
 def pass_at_k_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     rows = [[str(r.variant), str(r.k), pct(r.pass_at_k)] for r in frame.itertuples()]
     return ["variant", "k", "pass@k"], rows

@@ -29,6 +29,7 @@ td.num{text-align:right}
 .warn{color:#a00}
 .a{white-space:nowrap;margin-right:8px}
 .a a{font-size:11px;margin-left:2px}
+.status{margin:0 4px;font-size:85%}
 .disputed{color:#b00;margin-left:2px}.resolved{color:#1a7f37}.unresolved{color:#b00}.infra_error{color:#c60}.unsubmitted{color:#888}
 figure{margin:10px 0 24px}
 code{background:#f4f4f4;padding:0 3px}
@@ -128,11 +129,14 @@ def _attempt_cell(row, base: str) -> str:
         folder = f"{base}/{quote(str(row.source_variant))}/attempt-{row.attempt}/" \
                  f"{quote(str(row.instance_id))}"
         artifacts = (*ARTIFACTS, OFFICIAL_LOG) if official else ARTIFACTS
+        if str(row.eval_status) in ("empty_patch", "None", "nan"):  # no test ran: no log
+            artifacts = tuple(a for a in artifacts if a[0] == "trajectory.json")
         links = "".join(f'<a href="{folder}/{name}">{text}</a>' for name, text in artifacts)
     if getattr(row, "disputed", False):
         mark = "<b class='disputed' title='the official and checked verdicts disagree'>≠</b>"
+    label = "" if outcome == "unsubmitted" else fmt.attempt_outcome(row)
     return (f'<span class="a {outcome}" title="{escape(title)}">{SYMBOLS[outcome]}{mark}'
-            f"{links}</span>")
+            f'<small class="status">{escape(label)}</small>{links}</span>')
 
 
 def instance_table(report: Report, out_dir: Path, limit: int) -> str:
@@ -223,6 +227,8 @@ def render_report(report: Report, out_dir: Path, table_limit: int = DEFAULT_TABL
             "<h2>Evaluation statuses</h2>", html_table(*fmt.crosstab_rows(report.eval_statuses)),
             "<h2>Infra errors and unsubmitted attempts</h2>", _excluded(report.excluded),
             "<h2>Per instance</h2>", instance_table(report, out_dir, table_limit),
+            "<h2>Attempts</h2>", f"<p>{escape(fmt.ATTEMPTS_NOTE)}</p>",
+            html_table(*fmt.attempt_rows(report.frame, table_limit), "attempts"),
             markdown_to_html(METHODS)]
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{escape(report.title)}</title><style>{CSS}</style></head><body>"

@@ -62,6 +62,14 @@ def _excluded_section(excluded: pd.DataFrame) -> list[str]:
     return [md_table(*fmt.excluded_rows(excluded, MAX_LISTED)) + more, ""]
 
 
+def _attempts_section(report: Report) -> list[str]:
+    total = len(report.frame)
+    more = (f"\n\n{total - MAX_LISTED:,} more in attempts.parquet." if total > MAX_LISTED
+            else "")
+    return ["## Attempts", "", fmt.ATTEMPTS_NOTE, "",
+            md_table(*fmt.attempt_rows(report.frame, MAX_LISTED)) + more, ""]
+
+
 def _optional_sections(report: Report) -> list[str]:
     lines: list[str] = []
     if report.reproduction is not None and report.profile is not None:
@@ -102,7 +110,8 @@ def render_report(report: Report) -> str:
               "", "## Exit statuses", "", md_table(*fmt.crosstab_rows(report.exit_statuses)), "",
               "## Evaluation statuses", "", md_table(*fmt.crosstab_rows(report.eval_statuses)),
               "", "## Infra errors and unsubmitted attempts", "",
-              *_excluded_section(report.excluded), METHODS.replace("### ", "## ", 1)]
+              *_excluded_section(report.excluded), *_attempts_section(report),
+              METHODS.replace("### ", "## ", 1)]
     return "\n".join(lines)
 
 

@@ -49,13 +49,17 @@ _STR, _INT, _NUM, _BOOL = pa.string(), pa.int64(), pa.float64(), pa.bool_()
 USAGE_FIELDS = ("prompt_tokens", "cached_tokens", "completion_tokens", "reasoning_tokens",
                 "calls", "unknown_usage_calls")
 SECONDS_FIELDS = ("generate", "evaluate", "total")
+TEST_COUNT_FIELDS = ("fail_to_pass_passed", "fail_to_pass_total", "pass_to_pass_passed",
+                     "pass_to_pass_total")
 RECORD_SCHEMA_VERSION = 1
 SCHEMA = pa.schema([
     ("schema", _INT), ("run_id", _STR), ("instance_id", _STR), ("repo", _STR), ("language", _STR),
     ("variant", _STR), ("model", _STR), ("attempt", _INT), ("mode", _STR),
     ("exit_status", _STR), ("eval_status", _STR), ("resolved", _BOOL), ("infra_error", _STR),
     ("checked_status", _STR), ("checked_resolved", _BOOL), ("disputes", pa.list_(_STR)),
-    ("grader", _STR),
+    ("grader", _STR), ("apply_method", _STR),
+    ("tests", pa.struct([(name, _NUM) for name in TEST_COUNT_FIELDS])),
+    ("failing_tests", pa.list_(_STR)),
     ("usage", pa.struct([(name, _NUM) for name in USAGE_FIELDS])), ("cost_usd", _NUM),
     ("cost_lower_bound", _BOOL), ("price_table", _STR), ("turns", _NUM),
     ("seconds", pa.struct([(name, _NUM) for name in SECONDS_FIELDS])),
@@ -88,7 +92,7 @@ def _parse_line(text: str, path: Path, number: int) -> dict[str, Any]:
     if missing:
         raise RunInputError(f"{path}:{number}: record lacks {', '.join(missing)}")
     wrong = [f.name for f in SCHEMA if _type_error(record.get(f.name), f.type)]
-    for group in ("usage", "seconds"):
+    for group in ("usage", "seconds", "tests"):
         inner = record.get(group) if isinstance(record.get(group), dict) else {}
         wrong += [f"{group}.{k}" for k, v in inner.items() if _type_error(v, _NUM)]
     if wrong:
@@ -137,8 +141,8 @@ def _table_checked(data: bytes, path: Path) -> pa.Table:
 
 
 def read_records(path: Path) -> tuple[pd.DataFrame, list[str]]:
-    """The last record per (instance_id, variant, attempt) as a flat DataFrame (`usage.x`
-    becomes `x`, `seconds.x` becomes `seconds_x`; strings are categorical).
+    """The last record per (instance_id, variant, attempt) as a flat DataFrame (`usage.x` and
+    `tests.x` become `x`, `seconds.x` becomes `seconds_x`; strings are categorical).
 
     A last line that does not parse is taken as cut short by a crash and skipped with a
     warning; a bad line anywhere else is an error naming the file and line."""
@@ -149,8 +153,8 @@ def read_records(path: Path) -> tuple[pd.DataFrame, list[str]]:
     data, warnings = _split_tail(data, path)
     table = (_table_fast(data) if data.strip() else None) or _table_checked(data, path)
     frame = table.flatten().to_pandas(strings_to_categorical=True)
-    frame.columns = [c.removeprefix("usage.").replace("seconds.", "seconds_")
-                     for c in frame.columns]
+    frame.columns = [c.removeprefix("usage.").removeprefix("tests.")
+                     .replace("seconds.", "seconds_") for c in frame.columns]
     versions = set(frame["schema"].dropna().astype(int)) - {RECORD_SCHEMA_VERSION}
     if versions:
         warnings.append(f"{path}: record schema version(s) {sorted(versions)} read as version "

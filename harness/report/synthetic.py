@@ -42,6 +42,13 @@ def make_record(instance_id: str, variant: str, attempt: int = 0, *, resolved: b
     record.setdefault("checked_resolved", record["resolved"])
     record.setdefault("disputes", [])
     record.setdefault("grader", "native")
+    evaluated = record["eval_status"] not in (None, "empty_patch")
+    record.setdefault("apply_method", "git apply --verbose" if evaluated else None)
+    record.setdefault("tests", {"fail_to_pass_passed": 1 if record["resolved"] else 0,
+                                "fail_to_pass_total": 1, "pass_to_pass_passed": 3,
+                                "pass_to_pass_total": 3} if evaluated else None)
+    record.setdefault("failing_tests", [] if record["resolved"] or not evaluated
+                      else ["tests/test_x.py::test_fix"])
     return record
 
 

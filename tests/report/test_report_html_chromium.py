@@ -148,6 +148,14 @@ def test_report_html_dom_has_plots_and_tables(chromium, rendered_report, tmp_pat
     assert index.inside("tr", "table#reproduction") == 3
     assert index.inside("tr", "table#instances") == 25
     assert index.inside("a", "table#instances") > 100
+    # Each attempt's outcome spelled out, not only a mark; and the attempts table, a row an
+    # attempt (24 instances x 2 variants x 2 attempts), those without a pass first.
+    assert index.inside("small", "table#instances", "status") > 80
+    assert "submitted → resolved" in dom.stdout and "→ unresolved" in dom.stdout
+    assert index.inside("tr", "table#attempts") == 1 + 24 * 2 * 2
+    rows = dom.stdout.split('id="attempts"', 1)[1].split("</table>", 1)[0].split("<tr>")[2:]
+    resolved = ["→ resolved" in row for row in rows]
+    assert resolved == sorted(resolved)  # every row without a pass comes before any with
 
 
 def test_report_html_is_self_contained_and_links_exist(rendered_report):
