@@ -33,7 +33,14 @@ from harness.instances.select import (
 from harness.pipeline.evaluate import EvalJob, EvalRun, write_eval_run, write_reports
 from harness.pipeline.predictions import PredictionError, load_predictions
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
-from harness.sandbox.engine import DOCKER_DIR, EngineUnavailable, connect, remove_containers
+from harness.sandbox.engine import (
+    DOCKER_DIR,
+    RUN_LABEL,
+    EngineUnavailable,
+    connect,
+    remove_containers,
+    run_containers,
+)
 from harness.sandbox.images import ImageBuilder, ImageBuildError, eval_image
 from harness.suites import Suite, SuiteError, load_suite
 
@@ -86,8 +93,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _common(validate)
     validate.set_defaults(func=cmd_validate)
 
-    clean = subparsers.add_parser("clean", help="remove containers a run left behind")
-    clean.add_argument("--run-id", help="only this run's containers (default: every harness one)")
+    clean = subparsers.add_parser(
+        "clean", help="list the harness containers on the engine; remove one run's (--run-id) "
+        "or every run's (--all)")
+    which = clean.add_mutually_exclusive_group()
+    which.add_argument("--run-id", help="remove this run's containers (default: list only)")
+    which.add_argument("--all", action="store_true",
+                       help="remove every harness container on the engine, other users' runs "
+                            "included (default: list only)")
     clean.set_defaults(func=cmd_clean)
 
 
@@ -296,6 +309,21 @@ def validation_problems(results: list[EvalResult]) -> dict[str, list[str]]:
 
 @_guard
 def cmd_clean(args: argparse.Namespace) -> int:
-    removed = remove_containers(connect(), args.run_id)
-    print(f"removed {removed} container(s)")
+    """Remove only what was named: the engine may be shared, and a run id that is not yours
+    is someone's run in flight."""
+    client = connect()
+    if args.run_id or args.all:
+        removed = remove_containers(client, args.run_id)
+        print(f"removed {removed} container(s)" + (f" of run {args.run_id}" if args.run_id
+                                                  else " (every harness run)"))
+        return 0
+    runs: dict[str, list[str]] = {}
+    for container in run_containers(client):
+        runs.setdefault(container.labels.get(RUN_LABEL, "?"), []).append(container.status)
+    for run_id, statuses in sorted(runs.items()):
+        counts = ", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses)))
+        print(f"{run_id}: {len(statuses)} container(s) ({counts})")
+    total = sum(map(len, runs.values()))
+    print(f"{total} harness container(s) in {len(runs)} run(s); nothing removed: pass "
+          "--run-id RUN_ID to remove one run's, or --all to remove every run's")
     return 0
