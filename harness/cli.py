@@ -10,6 +10,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
+from harness import __version__
 from harness.models.secrets import Redactor, redact_logging, redacted_output
 
 Command = Callable[[argparse.Namespace], int]
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harness", description="Benchmark coding agents on SWE-bench-style suites."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
