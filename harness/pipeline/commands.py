@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.argtypes import positive_int
 from harness.cli import exits_2_on
 from harness.evaluation.graders import (
     GraderError,
@@ -45,6 +46,9 @@ from harness.sandbox.images import ImageBuilder, ImageBuildError, eval_image
 from harness.suites import Suite, SuiteError, load_suite
 
 RESULTS_DIR = Path("results")
+DEFAULT_WORKERS = 2
+BASE_FROM_HELP = ("the base image's source: 'debootstrap' (local, no registry) or an image to "
+                  "pull, e.g. debian:bookworm-slim")
 
 
 class UsageError(RuntimeError):
@@ -63,12 +67,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="suite name (tasks/suites/NAME.toml) or a suite .toml path")
     parser.add_argument("--run-id", help="results go to RESULTS_DIR/RUN_ID (default: a timestamp)")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
-                        help="where runs are written (default: results)")
-    parser.add_argument("--base-from", default="debootstrap",
-                        help="'debootstrap' (local, no registry) or an image to pull, "
-                             "e.g. debian:bookworm-slim")
+                        help="where runs are written")
+    parser.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--workers", type=int, default=2, help="containers at once (default 2)")
+    parser.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS,
+                        help="containers at once")
     add_sandbox_arguments(parser)
     add_selection_arguments(parser)
     add_grader_arguments(parser)
@@ -76,7 +79,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     setup = subparsers.add_parser("setup", help="start a Docker engine and build the base image")
-    setup.add_argument("--base-from", default="debootstrap")
+    setup.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
     setup.set_defaults(func=cmd_setup)
 
     images = subparsers.add_parser("images", help="build (or find) every image a suite needs")

@@ -120,7 +120,7 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
                         help="memory per container (default: the suite's [sandbox], else 4g)")
     parser.add_argument("--disk", type=_size_argument,
                         help=f"what a container may write, in all and to any one file "
-                             f"(default {Limits.disk}); past it the attempt is `disk_limit`")
+                             f"(default: {Limits.disk}); past it the attempt is `disk_limit`")
 
 
 def _size_argument(text: str) -> str:
