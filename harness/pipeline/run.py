@@ -26,7 +26,7 @@ from harness.agent.loop import AgentLimits, ExitStatus
 from harness.agent.prompts import load_prompt
 from harness.evaluation.graders import GraderOptions, official_grader
 from harness.evaluation.runner import EvalResult, Evaluator
-from harness.fsutil import dir_name, write_atomic
+from harness.fsutil import write_atomic
 from harness.instances.model import Instance
 from harness.models import (
     Budget,
@@ -48,6 +48,7 @@ from harness.pipeline.generate import (
     SandboxContext,
     SingleShotGenerator,
 )
+from harness.pipeline.predictions import write_run_predictions
 from harness.pipeline.records import (
     AttemptKey,
     RecordWriter,
@@ -509,19 +510,9 @@ class Run:
         return on_record
 
     def _write_predictions(self, done: dict[AttemptKey, dict[str, Any]]) -> None:
-        """SWE-bench predictions per variant (attempt 0), rebuilt from the records."""
-        for variant in self.config.variants:
-            rows = []
-            for instance in self.instances:
-                record = done.get((instance.instance_id, variant, 0))
-                if record is None or record["eval_status"] is None:
-                    continue
-                patch_file = self.run_dir / record["paths"]["dir"] / "patch.diff"
-                patch = patch_file.read_text() if patch_file.is_file() else ""
-                rows.append({"instance_id": instance.instance_id,
-                             "model_name_or_path": variant, "model_patch": patch})
-            text = "".join(json.dumps(r) + "\n" for r in rows)
-            write_atomic(self.run_dir / dir_name(variant) / "predictions.jsonl", text)
+        """SWE-bench predictions per variant and attempt, rebuilt from the records."""
+        write_run_predictions(self.run_dir, self.config.variants,
+                              [i.instance_id for i in self.instances], self.config.attempts, done)
 
 
 def _sum_usage(parts: list[UsageSum]) -> dict[str, Any]:
