@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import docker
-from tqdm import tqdm
 
 from harness.agent.loop import AgentLimits, ExitStatus
 from harness.agent.prompts import load_prompt
@@ -49,6 +48,7 @@ from harness.pipeline.generate import (
     SingleShotGenerator,
 )
 from harness.pipeline.predictions import write_run_predictions
+from harness.pipeline.progress import LiveProgress, RunTally, outcome
 from harness.pipeline.records import (
     AttemptKey,
     RecordWriter,
@@ -471,30 +471,20 @@ class Run:
         if not todo:
             self._write_predictions(done)
             return done
-        bars = self._bars(len(self.units()), len(done))
+        progress = LiveProgress(("generate", "evaluate"), len(self.units()), len(done),
+                                enabled=self.progress)
         try:
-            self.executor.run(self.spec, todo, self._collect(done, bars), self.stop,
-                              on_generated=lambda: self._tick(bars["generate"]))
+            self.executor.run(self.spec, todo, self._collect(done, progress), self.stop,
+                              on_generated=lambda: progress.advance("generate"))
             self.stopped_by_budget = self.stop.is_set()  # the one normal reason to stop early
         finally:
-            for bar in bars.values():
-                bar.close()
+            progress.close()
             self._write_predictions(done)
             forget_context(self.spec)
         return done
 
-    def _bars(self, total: int, finished: int) -> dict[str, tqdm]:
-        return {stage: tqdm(total=total, initial=finished, desc=stage, position=n, unit="att",
-                            disable=not self.progress, leave=True)
-                for n, stage in enumerate(("generate", "evaluate"))}
-
-    def _tick(self, bar: tqdm) -> None:
-        with self._lock:
-            bar.update(1)
-
-    def _collect(self, done: dict[AttemptKey, dict[str, Any]], bars: dict[str, tqdm]):
-        cost = [sum(r["cost_usd"] or 0 for r in done.values())]
-        resolved = [sum(bool(r["resolved"]) for r in done.values())]
+    def _collect(self, done: dict[AttemptKey, dict[str, Any]], progress: LiveProgress):
+        tally = RunTally(self.config.variants, self.config.max_cost_usd).add_all(done.values())
 
         def on_record(record: dict[str, Any]) -> None:
             if record_key(record) in done:  # e.g. a cluster task that ran twice: keep the first
@@ -502,10 +492,10 @@ class Run:
                 return
             self.writer.append(record)
             done[record_key(record)] = record
-            cost[0] += record["cost_usd"] or 0
-            resolved[0] += bool(record["resolved"])
-            bars["evaluate"].update(1)
-            bars["evaluate"].set_postfix(resolved=resolved[0], cost=f"${cost[0]:.2f}")
+            tally.add(record)
+            progress.advance("evaluate", status=tally.status(),
+                             line=f"{record['instance_id']} {record['variant']} attempt "
+                                  f"{record['attempt']}: {outcome(record)}")
 
         return on_record
 
