@@ -83,12 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand. Whatever it prints, logs or fails with is redacted: no API key
     (of any variant, from the environment) reaches the terminal."""
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(words)
+    args.command_line = words  # as typed: a command can print how to run it again
     with redacted_output(Redactor.from_environment()):
         try:
             return int(args.func(args) or 0)
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
+        except KeyboardInterrupt as exc:  # its message, if any, says how to resume
+            print("interrupted" + (f": {exc}" if str(exc) else ""), file=sys.stderr)
             return 130
         except Exception:  # noqa: BLE001 - an unexpected error: its traceback, redacted
             traceback.print_exc()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +143,25 @@ def _run_id(args: argparse.Namespace, prefix: str) -> str:
     return args.run_id or time.strftime(f"{prefix}-%Y%m%d-%H%M%S")
 
 
+def resume_command(args: argparse.Namespace, run_id: str) -> str:
+    """The command as typed, with `--run-id RUN_ID` added when it was not given."""
+    words = list(getattr(args, "command_line", None) or [args.command])
+    if not any(w == "--run-id" or w.startswith("--run-id=") for w in words):
+        words += ["--run-id", run_id]
+    return shlex.join(["harness", *words])
+
+
+@contextlib.contextmanager
+def resume_hint(args: argparse.Namespace, run_id: str, kept: str) -> Iterator[None]:
+    """On Ctrl-C, re-raise KeyboardInterrupt with what was kept and the exact command that
+    resumes (the console script prints it and exits 130)."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        raise KeyboardInterrupt(
+            f"{kept}; resume with:\n  {resume_command(args, run_id)}") from exc
+
+
 BASELINE_JOBS = {
     "gold": lambda instance: EvalJob(instance, "gold", instance.patch, baseline=True),
     "empty": lambda instance: EvalJob(instance, "empty", "", run_empty=True, baseline=True),
@@ -205,7 +227,8 @@ def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob]
     evaluator = Evaluator(selection.suite, client, ImageBuilder(client, base_from=args.base_from),
                           run_id, limits, official=official)
     run = EvalRun(evaluator, results_dir, workers=args.workers, progress=not args.no_progress)
-    results = run.run(jobs)
+    with resume_hint(args, run_id, "finished verdicts are kept and reused"):
+        results = run.run(jobs)
     extra = {"run_id": run_id, "suite": selection.suite.name, "grader": evaluator.grader,
              "sandbox": config["sandbox"],
              "suite_version": selection.suite.version, "suite_digest": selection.suite.digest,

@@ -70,6 +70,7 @@ CALLS_FILE = "calls.jsonl"  # the run's write-ahead log of model calls (docs/rec
 MAY_CHANGE = {"base_url", "pro_scripts", "sandbox"}
 OnGenerated = Callable[[], None]
 EarlierUsage = Callable[[], UsageSum]
+Interrupted = Callable[[], bool]  # true once the run is being interrupted (Ctrl-C)
 
 
 class ConfigMismatch(RuntimeError):
@@ -318,7 +319,8 @@ class AttemptContext:
         self.budget = spec.services.budget()
 
     def run(self, unit: Unit, on_generated: OnGenerated | None = None,
-            earlier_usage: EarlierUsage | None = None) -> dict[str, Any] | None:
+            earlier_usage: EarlierUsage | None = None,
+            interrupted: Interrupted | None = None) -> dict[str, Any] | None:
         """The attempt's record, or None if the run budget is spent (nothing was started).
         `earlier_usage`, asked once the attempt is done, gives the calls of earlier runs of
         this attempt that died with their machine; the run's call log gives those of runs
@@ -328,15 +330,20 @@ class AttemptContext:
             return None
         folder = attempt_dir(self.run_dir, unit)
         started = time.monotonic()
-        generation, result, tries = self._attempt_with_retries(unit, folder, on_generated)
+        generation, result, tries = self._attempt_with_retries(unit, folder, on_generated,
+                                                               interrupted or _never)
         earlier = UsageSum.merged([earlier_usage() if earlier_usage is not None else UsageSum(),
                                    self.carried.pop(unit.scope, UsageSum())])
         return self._record(unit, folder, generation, result, tries, earlier,
                             time.monotonic() - started)
 
-    def _attempt_with_retries(self, unit: Unit, folder: Path, on_generated: OnGenerated | None):
+    def _attempt_with_retries(self, unit: Unit, folder: Path, on_generated: OnGenerated | None,
+                              interrupted: Interrupted):
         """Generate then evaluate; an infrastructure failure is retried up to the bound, and
-        the usage of every try is kept (a retried attempt's calls were still paid for)."""
+        the usage of every try is kept (a retried attempt's calls were still paid for).
+        Once the run is interrupted nothing new starts: its sandbox was removed under it,
+        which is no fault to retry (a retry would start a container the run no longer
+        waits for)."""
         tries: list[Generation] = []
         result: EvalResult | None = None
         for retry in range(self.config.max_infra_retries + 1):
@@ -345,6 +352,8 @@ class AttemptContext:
             tries.append(generation)
             if retry == 0 and on_generated is not None:
                 on_generated()
+            if interrupted():
+                break
             if generation.infra_error:
                 continue
             result = self._evaluate(unit, generation, folder)
@@ -434,9 +443,14 @@ def forget_context(spec: RunSpec) -> None:
 
 
 def run_attempt(spec: RunSpec, unit: Unit, on_generated: OnGenerated | None = None,
-                earlier_usage: EarlierUsage | None = None) -> dict[str, Any] | None:
+                earlier_usage: EarlierUsage | None = None,
+                interrupted: Interrupted | None = None) -> dict[str, Any] | None:
     """Run one attempt in this process: its record, or None if the run budget is spent."""
-    return context_for(spec).run(unit, on_generated, earlier_usage)
+    return context_for(spec).run(unit, on_generated, earlier_usage, interrupted)
+
+
+def _never() -> bool:
+    return False
 
 
 class Run:

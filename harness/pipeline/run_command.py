@@ -28,6 +28,7 @@ from harness.pipeline.commands import (
     _guard,
     _run_id,
     _select,
+    resume_hint,
     warn_unofficial,
 )
 from harness.pipeline.executor import AttemptsLost, Executor, LocalExecutor
@@ -262,7 +263,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     executor = _executor(args)
     run = Run(spec, selection.instances, executor, progress=not args.no_progress)
     try:
-        records = run.execute()
+        with resume_hint(args, run_id, "finished attempts are kept"):
+            records = run.execute()
     except ConfigMismatch as exc:
         raise UsageError(str(exc)) from exc
     except FatalModelError as exc:
