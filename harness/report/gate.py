@@ -50,12 +50,10 @@ class Case:
         """The JUnit status, which agrees with the gate's exit code: `failure` only for an
         instance that was resolved and is not now, on a variant whose pass-rate check failed;
         `skipped` for no verdict or not in the baseline; otherwise `passed`."""
-        if self.outcome in ("not in baseline", "no verdict") and not (
-                self.counts and self.was_resolved):
-            return "skipped"
-        if self.outcome in ("regressed", "no verdict"):
-            return "failure" if self.counts else "passed"
-        return "passed"
+        lost = self.was_resolved and self.outcome in ("regressed", "no verdict")
+        if lost and self.counts:
+            return "failure"
+        return "skipped" if self.outcome in ("not in baseline", "no verdict") else "passed"
 
 
 @dataclass
