@@ -10,6 +10,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
+from harness import __version__
 from harness.models.secrets import Redactor, redact_logging, redacted_output
 
 Command = Callable[[argparse.Namespace], int]
@@ -45,10 +46,34 @@ def exits_2_on(*errors: type[Exception]) -> Callable[[Command], Command]:
     return decorate
 
 
+class DefaultsHelpFormatter(argparse.HelpFormatter):
+    """The one way help states a default: "(default: VALUE)" after every option that has a
+    value by default (not a flag, not None). An option whose default is worked out at run time
+    (from a profile or a suite) says so in its own help, in the same "(default: ...)" form."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (not action.option_strings or action.nargs == 0 or default is None
+                or default is argparse.SUPPRESS or "%(default)" in text):
+            return action.help
+        return f"{text} (default: %(default)s)"
+
+
+class HarnessParser(argparse.ArgumentParser):
+    """Every (sub)command's parser: subparsers take the parent's class, so the top-level
+    parser being one makes every help state its defaults the same way."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = HarnessParser(
         prog="harness", description="Benchmark coding agents on SWE-bench-style suites."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -58,12 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand. Whatever it prints, logs or fails with is redacted: no API key
     (of any variant, from the environment) reaches the terminal."""
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(words)
+    args.command_line = words  # as typed: a command can print how to run it again
     with redacted_output(Redactor.from_environment()):
         try:
             return int(args.func(args) or 0)
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
+        except KeyboardInterrupt as exc:  # its message, if any, says how to resume
+            print("interrupted" + (f": {exc}" if str(exc) else ""), file=sys.stderr)
             return 130
         except Exception:  # noqa: BLE001 - an unexpected error: its traceback, redacted
             traceback.print_exc()

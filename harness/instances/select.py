@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.argtypes import positive_int
 from harness.instances.model import Instance
 
 
@@ -64,13 +65,6 @@ class _ExtendCommaList(argparse.Action):
         setattr(namespace, self.dest, current)
 
 
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
 def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the shared selection options; read them back with `selection_kwargs(args)`."""
     group = parser.add_argument_group("instance selection")
@@ -79,7 +73,7 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
                        "repeatable)")
     group.add_argument("--repo", dest="repos", action="append", metavar="OWNER/NAME",
                        help="only instances of this repo (repeatable)")
-    group.add_argument("--limit", type=_non_negative_int, metavar="N",
+    group.add_argument("--limit", type=positive_int, metavar="N",
                        help="at most N instances (after filtering and shuffling)")
     group.add_argument("--shuffle", dest="shuffle_seed", type=int, metavar="SEED",
                        help="shuffle deterministically with this seed before --limit")

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="one small call per variant: latency, usage, cost, "
                                          "or the exact reason it failed")
     check.add_argument("--variants", default=DEFAULT_CHECK_VARIANTS,
-                       help=f"comma-separated variant names (default: {DEFAULT_CHECK_VARIANTS})")
+                       help="comma-separated variant names")
     check.add_argument("--base-url", help="override every variant's base URL")
     check.add_argument("--price-table", help="price with this table (default: each variant's)")
     check.set_defaults(func=cmd_check)
@@ -33,15 +33,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fake = subparsers.add_parser(
         "serve-fake", help="run the loopback model server (Chat Completions and Anthropic "
                            "Messages) for zero-cost dry runs")
-    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--host", default="127.0.0.1", help="address to listen on")
     fake.add_argument("--port", type=int, default=DEFAULT_FAKE_PORT,
-                      help=f"port (default {DEFAULT_FAKE_PORT}; 0 picks a free one)")
-    fake.add_argument("--script", help="JSON script of replies (see docs/models.md); default: "
-                                        "every reply calls `submit` if offered, else says 'done'")
+                      help="port (0 picks a free one)")
+    fake.add_argument("--script", help="JSON script of replies (see docs/models.md) (default: "
+                                        "every reply calls `submit` if offered, else says "
+                                        "'done')")
     fake.add_argument("--latency", type=float, default=0.0, help="seconds before each reply")
     fake.add_argument("--api-key", help="require this key (default: accept any)")
     fake.add_argument("--model", action="append", dest="models",
-                      help="accepted model id (repeatable; default: kimi-k2.5, kimi-k2.6)")
+                      help="accepted model id, repeatable (default: kimi-k2.5, kimi-k2.6)")
     fake.add_argument("--rate-limit", type=float, help="requests per second before 429s")
     fake.add_argument("--verbose", action="store_true", help="log every request")
     fake.set_defaults(func=cmd_serve_fake)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.argtypes import positive_int
 from harness.cli import exits_2_on
 from harness.evaluation.graders import (
     GraderError,
@@ -34,11 +38,21 @@ from harness.instances.select import (
 from harness.pipeline.evaluate import EvalJob, EvalRun, write_eval_run, write_reports
 from harness.pipeline.predictions import PredictionError, load_predictions
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
-from harness.sandbox.engine import DOCKER_DIR, EngineUnavailable, connect, remove_containers
+from harness.sandbox.engine import (
+    DOCKER_DIR,
+    RUN_LABEL,
+    EngineUnavailable,
+    connect,
+    remove_containers,
+    run_containers,
+)
 from harness.sandbox.images import ImageBuilder, ImageBuildError, digest, eval_image
 from harness.suites import Suite, SuiteError, load_suite
 
 RESULTS_DIR = Path("results")
+DEFAULT_WORKERS = 2
+BASE_FROM_HELP = ("the base image's source: 'debootstrap' (local, no registry) or an image to "
+                  "pull, e.g. debian:bookworm-slim")
 
 
 class UsageError(RuntimeError):
@@ -57,12 +71,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="suite name (tasks/suites/NAME.toml) or a suite .toml path")
     parser.add_argument("--run-id", help="results go to RESULTS_DIR/RUN_ID (default: a timestamp)")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
-                        help="where runs are written (default: results)")
-    parser.add_argument("--base-from", default="debootstrap",
-                        help="'debootstrap' (local, no registry) or an image to pull, "
-                             "e.g. debian:bookworm-slim")
+                        help="where runs are written")
+    parser.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--workers", type=int, default=2, help="containers at once (default 2)")
+    parser.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS,
+                        help="containers at once")
     add_sandbox_arguments(parser)
     add_selection_arguments(parser)
     add_grader_arguments(parser)
@@ -70,7 +83,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     setup = subparsers.add_parser("setup", help="start a Docker engine and build the base image")
-    setup.add_argument("--base-from", default="debootstrap")
+    setup.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
     setup.set_defaults(func=cmd_setup)
 
     images = subparsers.add_parser("images", help="build (or find) every image a suite needs")
@@ -87,8 +100,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _common(validate)
     validate.set_defaults(func=cmd_validate)
 
-    clean = subparsers.add_parser("clean", help="remove containers a run left behind")
-    clean.add_argument("--run-id", help="only this run's containers (default: every harness one)")
+    clean = subparsers.add_parser(
+        "clean", help="list the harness containers on the engine; remove one run's (--run-id) "
+        "or every run's (--all)")
+    which = clean.add_mutually_exclusive_group()
+    which.add_argument("--run-id", help="remove this run's containers (default: list only)")
+    which.add_argument("--all", action="store_true",
+                       help="remove every harness container on the engine, other users' runs "
+                            "included (default: list only)")
     clean.set_defaults(func=cmd_clean)
 
 
@@ -123,6 +142,25 @@ def warn_unofficial(official: OfficialGrader | None, instances: list[Instance]) 
 
 def _run_id(args: argparse.Namespace, prefix: str) -> str:
     return args.run_id or time.strftime(f"{prefix}-%Y%m%d-%H%M%S")
+
+
+def resume_command(args: argparse.Namespace, run_id: str) -> str:
+    """The command as typed, with `--run-id RUN_ID` added when it was not given."""
+    words = list(getattr(args, "command_line", None) or [args.command])
+    if not any(w == "--run-id" or w.startswith("--run-id=") for w in words):
+        words += ["--run-id", run_id]
+    return shlex.join(["harness", *words])
+
+
+@contextlib.contextmanager
+def resume_hint(args: argparse.Namespace, run_id: str, kept: str) -> Iterator[None]:
+    """On Ctrl-C, re-raise KeyboardInterrupt with what was kept and the exact command that
+    resumes (the console script prints it and exits 130)."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        raise KeyboardInterrupt(
+            f"{kept}; resume with:\n  {resume_command(args, run_id)}") from exc
 
 
 BASELINE_JOBS = {
@@ -192,7 +230,8 @@ def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob]
     evaluator = Evaluator(selection.suite, client, ImageBuilder(client, base_from=args.base_from),
                           run_id, limits, official=official)
     run = EvalRun(evaluator, results_dir, workers=args.workers, progress=not args.no_progress)
-    results = run.run(jobs)
+    with resume_hint(args, run_id, "finished verdicts are kept and reused"):
+        results = run.run(jobs)
     extra = {"run_id": run_id, "suite": selection.suite.name, "grader": evaluator.grader,
              "sandbox": config["sandbox"],
              "suite_version": selection.suite.version, "suite_digest": selection.suite.digest,
@@ -313,6 +352,21 @@ def validation_problems(results: list[EvalResult]) -> dict[str, list[str]]:
 
 @_guard
 def cmd_clean(args: argparse.Namespace) -> int:
-    removed = remove_containers(connect(), args.run_id)
-    print(f"removed {removed} container(s)")
+    """Remove only what was named: the engine may be shared, and a run id that is not yours
+    is someone's run in flight."""
+    client = connect()
+    if args.run_id or args.all:
+        removed = remove_containers(client, args.run_id)
+        print(f"removed {removed} container(s)" + (f" of run {args.run_id}" if args.run_id
+                                                  else " (every harness run)"))
+        return 0
+    runs: dict[str, list[str]] = {}
+    for container in run_containers(client):
+        runs.setdefault(container.labels.get(RUN_LABEL, "?"), []).append(container.status)
+    for run_id, statuses in sorted(runs.items()):
+        counts = ", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses)))
+        print(f"{run_id}: {len(statuses)} container(s) ({counts})")
+    total = sum(map(len, runs.values()))
+    print(f"{total} harness container(s) in {len(runs)} run(s); nothing removed: pass "
+          "--run-id RUN_ID to remove one run's, or --all to remove every run's")
     return 0

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.runner import EvalResult, Evaluator
 from harness.evaluation.summary import summarize
 from harness.fsutil import dir_name, write_atomic
 from harness.instances.model import Instance
 from harness.models import UsageSum
+from harness.pipeline.progress import LiveProgress
 from harness.pipeline.records import attempt_folder, finished_now, record_line, verdict_fields
 from harness.sandbox.engine import remove_containers
 
@@ -92,7 +91,7 @@ class EvalRun:
         """Evaluate every job with at most `workers` containers at once. Ctrl-C cancels what
         has not started and removes every container of the run before re-raising."""
         results: list[EvalResult] = []
-        bar = tqdm(total=len(jobs), desc="evaluate", unit="inst", disable=not self.progress)
+        progress = LiveProgress(("evaluate",), len(jobs), enabled=self.progress, unit="inst")
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="eval")
         pending: set[Future[EvalResult]] = set()
         try:
@@ -104,8 +103,10 @@ class EvalRun:
                     result = future.result()
                     results.append(result)
                     resolved += result.resolved
-                    bar.update(1)
-                    bar.set_postfix(resolved=resolved, reused=self.reused)
+                    progress.advance("evaluate", status=f"{resolved} resolved, {self.reused} "
+                                     "verdict(s) reused",
+                                     line=f"{result.instance_id} {result.model_name_or_path}: "
+                                          f"{result.status}")
                     if on_result:
                         on_result(result)
         except BaseException:
@@ -117,7 +118,7 @@ class EvalRun:
             remove_containers(self.evaluator.client, self.evaluator.run_id)
             raise
         finally:
-            bar.close()
+            progress.close()
         pool.shutdown(wait=True)
         return results
 

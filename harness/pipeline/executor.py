@@ -55,12 +55,13 @@ class LocalExecutor:
             stop: threading.Event, on_generated: Callable[[], None] | None = None) -> None:
         client = context_for(spec).docker
         remove_containers(client, spec.config.run_id)  # left by a killed run
+        interrupted = threading.Event()
 
         def guarded(unit: Unit) -> dict[str, Any] | None:
             if stop.is_set():
                 return None
             try:
-                record = run_attempt(spec, unit, on_generated)
+                record = run_attempt(spec, unit, on_generated, interrupted=interrupted.is_set)
             except BaseException:
                 stop.set()  # at once, in this thread: no other unit may start after a failure
                 raise
@@ -74,9 +75,12 @@ class LocalExecutor:
             failure = self._drain(pending, on_record, stop)
         except KeyboardInterrupt:
             stop.set()
+            interrupted.set()  # running attempts end without a retry once their sandbox goes
             for future in pending:
                 future.cancel()
-            remove_containers(client, spec.config.run_id)
+            remove_containers(client, spec.config.run_id)  # running commands end at once
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            remove_containers(client, spec.config.run_id)  # any started in the meantime
             raise
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,10 +1,15 @@
-"""Read SWE-bench predictions files: JSONL, or JSON as a list or a dict keyed by instance id."""
+"""SWE-bench predictions files: read JSONL, or JSON as a list or a dict keyed by instance id;
+and a run's own, written from its records, one file per variant and attempt."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from harness.fsutil import dir_name, write_atomic
 
 
 class PredictionError(ValueError):
@@ -84,3 +89,35 @@ def _check(row: dict) -> str:
     if name is not None and not isinstance(name, str):
         return f"'model_name_or_path': expected a string, got {type(name).__name__}"
     return ""
+
+
+def predictions_file(run_dir: Path, variant: str, attempt: int | None = None) -> Path:
+    """`<variant>/attempt-<k>/predictions.jsonl` holds attempt k; `<variant>/predictions.jsonl`
+    (attempt None) holds attempt 0, as it always has, for tools that read one file a model."""
+    folder = run_dir / dir_name(variant)
+    return folder / "predictions.jsonl" if attempt is None else \
+        folder / f"attempt-{attempt}" / "predictions.jsonl"
+
+
+def write_run_predictions(run_dir: Path, variants: Iterable[str], instance_ids: Iterable[str],
+                          attempts: int, done: Mapping[tuple[str, str, int], dict[str, Any]]
+                          ) -> None:
+    """Rebuild a run's predictions from its records: one SWE-bench row (instance_id,
+    model_name_or_path = the variant, model_patch) per graded attempt, in suite order. An
+    attempt without a verdict (infra error) has no row: its patch was never judged."""
+    ids = list(instance_ids)
+    for variant in variants:
+        for attempt in range(attempts):
+            rows = []
+            for instance_id in ids:
+                record = done.get((instance_id, variant, attempt))
+                if record is None or record["eval_status"] is None:
+                    continue
+                patch_file = run_dir / record["paths"]["dir"] / "patch.diff"
+                patch = patch_file.read_text() if patch_file.is_file() else ""
+                rows.append({"instance_id": instance_id, "model_name_or_path": variant,
+                             "model_patch": patch})
+            text = "".join(json.dumps(r) + "\n" for r in rows)
+            write_atomic(predictions_file(run_dir, variant, attempt), text)
+            if attempt == 0:
+                write_atomic(predictions_file(run_dir, variant), text)

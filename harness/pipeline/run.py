@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import docker
-from tqdm import tqdm
 
 from harness.agent.loop import AgentLimits, ExitStatus
 from harness.agent.prompts import load_prompt
 from harness.evaluation.graders import GraderOptions, official_grader
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.runner import EvalResult, Evaluator
-from harness.fsutil import dir_name, write_atomic
+from harness.fsutil import write_atomic
 from harness.instances.model import Instance
 from harness.models import (
     Budget,
@@ -50,6 +49,8 @@ from harness.pipeline.generate import (
     SandboxContext,
     SingleShotGenerator,
 )
+from harness.pipeline.predictions import write_run_predictions
+from harness.pipeline.progress import LiveProgress, RunTally, outcome
 from harness.pipeline.records import (
     AttemptKey,
     RecordWriter,
@@ -76,6 +77,7 @@ CALLS_FILE = "calls.jsonl"  # the run's write-ahead log of model calls (docs/rec
 MAY_CHANGE = {"base_url", "pro_scripts", "sandbox", "max_cost_usd", "max_infra_retries"}
 OnGenerated = Callable[[], None]
 EarlierUsage = Callable[[], UsageSum]
+Interrupted = Callable[[], bool]  # true once the run is being interrupted (Ctrl-C)
 
 
 class ConfigMismatch(RuntimeError):
@@ -334,7 +336,8 @@ class AttemptContext:
         self.budget = spec.services.budget()
 
     def run(self, unit: Unit, on_generated: OnGenerated | None = None,
-            earlier_usage: EarlierUsage | None = None) -> dict[str, Any] | None:
+            earlier_usage: EarlierUsage | None = None,
+            interrupted: Interrupted | None = None) -> dict[str, Any] | None:
         """The attempt's record, or None if the run budget is spent (nothing was started).
         `earlier_usage`, asked once the attempt is done, gives the calls of earlier runs of
         this attempt that died with their machine; the run's call log gives those of runs
@@ -344,15 +347,20 @@ class AttemptContext:
             return None
         folder = attempt_dir(self.run_dir, unit)
         started = time.monotonic()
-        generation, result, tries = self._attempt_with_retries(unit, folder, on_generated)
+        generation, result, tries = self._attempt_with_retries(unit, folder, on_generated,
+                                                               interrupted or _never)
         earlier = UsageSum.merged([earlier_usage() if earlier_usage is not None else UsageSum(),
                                    self.carried.pop(unit.scope, UsageSum())])
         return self._record(unit, folder, generation, result, tries, earlier,
                             time.monotonic() - started)
 
-    def _attempt_with_retries(self, unit: Unit, folder: Path, on_generated: OnGenerated | None):
+    def _attempt_with_retries(self, unit: Unit, folder: Path, on_generated: OnGenerated | None,
+                              interrupted: Interrupted):
         """Generate then evaluate; an infrastructure failure is retried up to the bound, and
-        the usage of every try is kept (a retried attempt's calls were still paid for)."""
+        the usage of every try is kept (a retried attempt's calls were still paid for).
+        Once the run is interrupted nothing new starts: its sandbox was removed under it,
+        which is no fault to retry (a retry would start a container the run no longer
+        waits for)."""
         tries: list[Generation] = []
         result: EvalResult | None = None
         for retry in range(self.config.max_infra_retries + 1):
@@ -361,6 +369,8 @@ class AttemptContext:
             tries.append(generation)
             if retry == 0 and on_generated is not None:
                 on_generated()
+            if interrupted():
+                break
             if generation.infra_error:
                 continue
             result = self._evaluate(unit, generation, folder)
@@ -446,9 +456,14 @@ def forget_context(spec: RunSpec) -> None:
 
 
 def run_attempt(spec: RunSpec, unit: Unit, on_generated: OnGenerated | None = None,
-                earlier_usage: EarlierUsage | None = None) -> dict[str, Any] | None:
+                earlier_usage: EarlierUsage | None = None,
+                interrupted: Interrupted | None = None) -> dict[str, Any] | None:
     """Run one attempt in this process: its record, or None if the run budget is spent."""
-    return context_for(spec).run(unit, on_generated, earlier_usage)
+    return context_for(spec).run(unit, on_generated, earlier_usage, interrupted)
+
+
+def _never() -> bool:
+    return False
 
 
 # What `--redo` may name: any exit or evaluation status, or infra_error (an attempt whose
@@ -508,30 +523,20 @@ class Run:
         if not todo:
             self._write_predictions(done)
             return done
-        bars = self._bars(len(self.units()), len(done))
+        progress = LiveProgress(("generate", "evaluate"), len(self.units()), len(done),
+                                enabled=self.progress)
         try:
-            self.executor.run(self.spec, todo, self._collect(done, bars), self.stop,
-                              on_generated=lambda: self._tick(bars["generate"]))
+            self.executor.run(self.spec, todo, self._collect(done, progress), self.stop,
+                              on_generated=lambda: progress.advance("generate"))
             self.stopped_by_budget = self.stop.is_set()  # the one normal reason to stop early
         finally:
-            for bar in bars.values():
-                bar.close()
+            progress.close()
             self._write_predictions(done)
             forget_context(self.spec)
         return done
 
-    def _bars(self, total: int, finished: int) -> dict[str, tqdm]:
-        return {stage: tqdm(total=total, initial=finished, desc=stage, position=n, unit="att",
-                            disable=not self.progress, leave=True)
-                for n, stage in enumerate(("generate", "evaluate"))}
-
-    def _tick(self, bar: tqdm) -> None:
-        with self._lock:
-            bar.update(1)
-
-    def _collect(self, done: dict[AttemptKey, dict[str, Any]], bars: dict[str, tqdm]):
-        cost = [sum(r["cost_usd"] or 0 for r in done.values())]
-        resolved = [sum(bool(r["resolved"]) for r in done.values())]
+    def _collect(self, done: dict[AttemptKey, dict[str, Any]], progress: LiveProgress):
+        tally = RunTally(self.config.variants, self.config.max_cost_usd).add_all(done.values())
 
         def on_record(record: dict[str, Any]) -> None:
             if record_key(record) in done:  # e.g. a cluster task that ran twice: keep the first
@@ -539,27 +544,17 @@ class Run:
                 return
             self.writer.append(record)
             done[record_key(record)] = record
-            cost[0] += record["cost_usd"] or 0
-            resolved[0] += bool(record["resolved"])
-            bars["evaluate"].update(1)
-            bars["evaluate"].set_postfix(resolved=resolved[0], cost=f"${cost[0]:.2f}")
+            tally.add(record)
+            progress.advance("evaluate", status=tally.status(),
+                             line=f"{record['instance_id']} {record['variant']} attempt "
+                                  f"{record['attempt']}: {outcome(record)}")
 
         return on_record
 
     def _write_predictions(self, done: dict[AttemptKey, dict[str, Any]]) -> None:
-        """SWE-bench predictions per variant (attempt 0), rebuilt from the records."""
-        for variant in self.config.variants:
-            rows = []
-            for instance in self.instances:
-                record = done.get((instance.instance_id, variant, 0))
-                if record is None or record["eval_status"] is None:
-                    continue
-                patch_file = self.run_dir / record["paths"]["dir"] / "patch.diff"
-                patch = patch_file.read_text() if patch_file.is_file() else ""
-                rows.append({"instance_id": instance.instance_id,
-                             "model_name_or_path": variant, "model_patch": patch})
-            text = "".join(json.dumps(r) + "\n" for r in rows)
-            write_atomic(self.run_dir / dir_name(variant) / "predictions.jsonl", text)
+        """SWE-bench predictions per variant and attempt, rebuilt from the records."""
+        write_run_predictions(self.run_dir, self.config.variants,
+                              [i.instance_id for i in self.instances], self.config.attempts, done)
 
 
 def _sum_usage(parts: list[UsageSum]) -> dict[str, Any]:

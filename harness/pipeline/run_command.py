@@ -14,6 +14,7 @@ from pathlib import Path
 
 from harness.agent.loop import AgentLimits
 from harness.agent.prompts import PromptError
+from harness.argtypes import non_negative_int, positive_float, positive_int
 from harness.evaluation.graders import (
     add_grader_arguments,
     grader_options,
@@ -22,11 +23,14 @@ from harness.evaluation.graders import (
 from harness.instances.select import add_selection_arguments
 from harness.models import Budget, FatalModelError, ModelConfigError, get_variant
 from harness.pipeline.commands import (
+    BASE_FROM_HELP,
+    DEFAULT_WORKERS,
     RESULTS_DIR,
     UsageError,
     _guard,
     _run_id,
     _select,
+    resume_hint,
     warn_unofficial,
 )
 from harness.pipeline.executor import AttemptsLost, Executor, LocalExecutor
@@ -56,29 +60,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--suite", help="suite name or a suite .toml path (required unless "
                      "--profile names one)")
     run.add_argument("--variants", help="comma-separated variant names (tasks/variants.toml) "
-                     "and/or the baselines gold, empty; default k2.5,k2.6 when RUNAPI_API_KEY "
-                     "is set, else gold,empty")
-    run.add_argument("--attempts", type=int, help="attempts per instance and variant "
-                     "(default 1, or the profile's published number of runs)")
+                     "and/or the baselines gold, empty (default: k2.5,k2.6 when "
+                     "RUNAPI_API_KEY is set, else gold,empty)")
+    run.add_argument("--attempts", type=positive_int, help="attempts per instance and variant "
+                     "(default: 1, or the profile's published number of runs)")
     run.add_argument("--mode", choices=("agent", "single-shot"),
-                     help="default agent (or the profile's)")
+                     help="how patches are made (default: agent, or the profile's)")
     run.add_argument("--run-id", help="results go to RESULTS_DIR/RUN_ID; an existing run with "
                      "the same id is resumed")
-    run.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
-    run.add_argument("--workers", type=int, default=2, help="containers at once (default 2)")
+    run.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
+                     help="where runs are written")
+    run.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS,
+                     help="containers at once")
     run.add_argument("--base-url", help="model API base URL for every variant (e.g. a local "
                      "server, or `harness serve-fake` for a dry run)")
     run.add_argument("--max-cost", type=Decimal, help="stop starting attempts past this (USD)")
     run.add_argument("--max-instance-cost", type=Decimal, help="per-attempt cost cap (USD)")
-    run.add_argument("--max-turns", type=int, help="default 250 (or the profile's turn limit)")
-    run.add_argument("--time-limit", type=float, default=3600.0, help="seconds per attempt")
-    run.add_argument("--command-timeout", type=float, default=120.0, help="seconds per tool call")
-    run.add_argument("--top-k", type=int, default=5, help="single-shot: files retrieved")
+    run.add_argument("--max-turns", type=positive_int, help="agent turns per attempt "
+                     "(default: 250, or the profile's turn limit)")
+    run.add_argument("--time-limit", type=positive_float, default=3600.0,
+                     help="seconds per attempt")
+    run.add_argument("--command-timeout", type=positive_float, default=120.0,
+                     help="seconds per tool call")
+    run.add_argument("--top-k", type=positive_int, default=5, help="single-shot: files retrieved")
     run.add_argument("--oracle-files", action="store_true",
                      help="single-shot: give the files the gold patch touches")
-    run.add_argument("--max-infra-retries", type=int, default=2)
+    run.add_argument("--max-infra-retries", type=non_negative_int, default=2,
+                     help="times an attempt that ended in an infra error is run again")
     add_sandbox_arguments(run)
-    run.add_argument("--base-from", default="debootstrap")
+    run.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
     run.add_argument("--profile", help="a run profile (tasks/profiles/NAME.toml), e.g. "
                      "swebench-pro: its suite, variants, mode, turn limit and number of runs "
                      "become the defaults, and the report sets results beside its published "
@@ -88,8 +98,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--redo", metavar="STATUS[,STATUS]", default="",
                      help="run again the finished attempts with these outcomes (exit or "
                      "evaluation statuses, or infra_error), infra errors first; their earlier "
-                     "records stay in records.jsonl (default: none)")
-    run.add_argument("--no-progress", action="store_true")
+                     "records stay in records.jsonl")
+    run.add_argument("--no-progress", action="store_true", help="no live progress")
     run.add_argument("--no-preflight", action="store_true",
                      help="skip the checks made before the first attempt (the suite, the "
                      "Docker engine, the images, and one small paid call per variant, at "
@@ -312,7 +322,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     executor = _executor(args)
     run = Run(spec, selection.instances, executor, progress=not args.no_progress, redo=redo)
     try:
-        records = run.execute()
+        with resume_hint(args, run_id, "finished attempts are kept"):
+            records = run.execute()
     except ConfigMismatch as exc:
         raise UsageError(str(exc)) from exc
     except FatalModelError as exc:

@@ -8,6 +8,7 @@ import importlib
 import sys
 from collections.abc import Callable
 
+from harness.argtypes import non_negative_int
 from harness.report.defaults import (
     DEFAULT_MAX_COST_RISE,
     DEFAULT_MAX_PASS_DROP,
@@ -23,15 +24,14 @@ def _lazy(name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def _table_limit(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--table-limit", type=int, default=DEFAULT_TABLE_LIMIT, metavar="N",
-                        help=f"instances in the HTML per-instance table (default "
-                             f"{DEFAULT_TABLE_LIMIT}; 0 = all)")
+    parser.add_argument("--table-limit", type=non_negative_int, default=DEFAULT_TABLE_LIMIT,
+                        metavar="N", help="instances in the HTML per-instance table (0 = all)")
 
 
 def _verdict(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verdict", choices=("official", "checked"), default="official",
                         help="which verdict counts as resolved: the suite's official grader's "
-                             "(default, the published number) or our checked one")
+                             "(the published number) or our checked one")
 
 
 def _register_gate(subparsers: argparse._SubParsersAction) -> None:
@@ -43,17 +43,17 @@ def _register_gate(subparsers: argparse._SubParsersAction) -> None:
                       help="baseline JSON from `harness baseline save`")
     gate.add_argument("--max-pass-drop", type=float, metavar="PP",
                       help=f"largest allowed drop in pass rate, in points "
-                           f"(default {DEFAULT_MAX_PASS_DROP:g})")
+                           f"(default: {DEFAULT_MAX_PASS_DROP:g})")
     gate.add_argument("--max-cost-rise", type=float, metavar="PCT",
-                      help=f"largest allowed rise in cost per instance, in percent (default "
-                           f"{DEFAULT_MAX_COST_RISE:g}); given explicitly, unpriced cost is an "
-                           "input error")
+                      help=f"largest allowed rise in cost per instance, in percent; given "
+                           f"explicitly, unpriced cost is an input error (default: "
+                           f"{DEFAULT_MAX_COST_RISE:g})")
     gate.add_argument("--alpha", type=float, metavar="A",
                       help="also require McNemar's exact p < A for a pass-rate regression")
     gate.add_argument("--allow-suite-change", action="store_true",
                       help="compare even when the suite file's digest differs")
     gate.add_argument("--out", metavar="DIR", help="where gate.md and gate.junit.xml go "
-                      "(default RUN_DIR/report)")
+                      "(default: RUN_DIR/report)")
     gate.set_defaults(func=_lazy("cmd_gate"))
 
 
@@ -61,7 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report = subparsers.add_parser("report", help="per-variant table and report files")
     report.add_argument("run_dirs", nargs=1, metavar="RUN_DIR")
     _verdict(report)
-    report.add_argument("--out", metavar="DIR", help="default RUN_DIR/report")
+    report.add_argument("--out", metavar="DIR", help="where the report files go "
+                        "(default: RUN_DIR/report)")
     _table_limit(report)
     report.set_defaults(func=_lazy("cmd_report"))
 
@@ -69,8 +70,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                     "instances")
     compare.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
     compare.add_argument("--variants", metavar="A,B", help="the variants to pair (labels as "
-                         "shown; run_id/variant when runs share a name); default every pair")
-    compare.add_argument("--out", metavar="DIR", help="default FIRST_RUN_DIR/report")
+                         "shown; run_id/variant when runs share a name) (default: every pair)")
+    compare.add_argument("--out", metavar="DIR", help="where the report files go "
+                         "(default: FIRST_RUN_DIR/report)")
     _table_limit(compare)
     compare.set_defaults(func=_lazy("cmd_compare"))
 

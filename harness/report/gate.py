@@ -34,10 +34,26 @@ class Check:
 
 @dataclass(frozen=True)
 class Case:
+    """One instance of one variant against the baseline. `outcome` is what happened to it;
+    `counts` says whether the variant's pass-rate check failed, which alone makes a regressed
+    instance a gate failure: a flip within the limit is listed but does not fail the gate."""
+
     variant: str
     instance_id: str
-    status: str  # passed | failure | error | skipped
+    outcome: str  # regressed | no verdict | newly resolved | unchanged | not in baseline
     message: str
+    was_resolved: bool = False  # the baseline resolved it
+    counts: bool = False
+
+    @property
+    def status(self) -> str:
+        """The JUnit status, which agrees with the gate's exit code: `failure` only for an
+        instance that was resolved and is not now, on a variant whose pass-rate check failed;
+        `skipped` for no verdict or not in the baseline; otherwise `passed`."""
+        lost = self.was_resolved and self.outcome in ("regressed", "no verdict")
+        if lost and self.counts:
+            return "failure"
+        return "skipped" if self.outcome in ("not in baseline", "no verdict") else "passed"
 
 
 @dataclass
@@ -89,20 +105,26 @@ def _cost_check(pair: Paired, variant: str, t: Thresholds, result: GateResult) -
     return Check(variant, "cost rise", "failed" if rise > t.max_cost_rise else "passed", text)
 
 
-def _case(variant: str, instance_id: str, now: pd.Series, before: pd.Series | None) -> Case:
+def _case(variant: str, instance_id: str, now: pd.Series, before: pd.Series | None,
+          counts: bool) -> Case:
+    """`counts`: the variant's pass-rate check failed."""
     if before is None:
-        return Case(variant, instance_id, "skipped", "not in the baseline")
+        return Case(variant, instance_id, "not in baseline", "not in the baseline")
+    was = bool(before["majority"])
+    within = "" if counts else " (within the gate's limit)"
     if now["valid"] == 0:
-        return Case(variant, instance_id, "error",
+        lost = f"; resolved in the baseline{within}" if was else ""
+        return Case(variant, instance_id, "no verdict",
                     f"no verdict: {int(now['infra'])} infra error(s), "
-                    f"{int(now['unsubmitted'])} unsubmitted of {int(now['attempts'])} attempt(s)")
+                    f"{int(now['unsubmitted'])} unsubmitted of {int(now['attempts'])} "
+                    f"attempt(s){lost}", was, counts)
     rates = f"baseline {before['rate']:.2f}, now {now['rate']:.2f} (share of attempts resolved)"
-    if before["majority"] and not now["majority"]:
-        return Case(variant, instance_id, "failure",
-                    f"regression: resolved before, not now; {rates}")
-    if now["majority"] and not before["majority"]:
-        return Case(variant, instance_id, "passed", f"newly resolved; {rates}")
-    return Case(variant, instance_id, "passed", rates)
+    if was and not now["majority"]:
+        return Case(variant, instance_id, "regressed",
+                    f"regression: resolved before, not now{within}; {rates}", was, counts)
+    if now["majority"] and not was:
+        return Case(variant, instance_id, "newly resolved", f"newly resolved; {rates}", was)
+    return Case(variant, instance_id, "unchanged", rates, was)
 
 
 def _gate_variant(report: Report, variant: str, entry: dict[str, Any], t: Thresholds,
@@ -116,9 +138,10 @@ def _gate_variant(report: Report, variant: str, entry: dict[str, Any], t: Thresh
         result.errors.append(f"{variant}: no instance in common with the baseline")
         return
     result.pairs[variant] = pair
-    result.checks += [_pass_check(pair, variant, t), _cost_check(pair, variant, t, result)]
-    known = before.index
-    result.cases += [_case(variant, str(i), row, before.loc[i] if i in known else None)
+    pass_check = _pass_check(pair, variant, t)
+    result.checks += [pass_check, _cost_check(pair, variant, t, result)]
+    known, counts = before.index, pass_check.status == "failed"
+    result.cases += [_case(variant, str(i), row, before.loc[i] if i in known else None, counts)
                      for i, row in now.iterrows()]
     tables = set(entry.get("price_tables") or [])
     current = {str(p) for p in report.frame.loc[report.frame["variant"] == variant,

@@ -130,8 +130,8 @@ def _gate_rows(result: GateResult) -> list[list[str]]:
     return rows
 
 
-def _case_list(result: GateResult, status: str, title: str) -> list[str]:
-    cases = [c for c in result.cases if c.status == status]
+def _case_list(result: GateResult, outcome: str, title: str) -> list[str]:
+    cases = [c for c in result.cases if c.outcome == outcome]
     if not cases:
         return []
     rows = [[c.variant, c.instance_id, c.message] for c in cases[:MAX_LISTED]]
@@ -156,8 +156,9 @@ def render_gate(result: GateResult, run_id: str, baseline: dict, baseline_path: 
     if result.checks:
         lines += [md_table(["variant", "check", "status", "detail"],
                            [[c.variant, c.name, c.status, c.message] for c in result.checks]), ""]
-    lines += _case_list(result, "failure", "Regressed instances (resolved before, not now)")
-    lines += _case_list(result, "error", "Instances without a verdict (infra errors, unsubmitted)")
+    lines += _case_list(result, "regressed", "Regressed instances (resolved before, not now)")
+    lines += _case_list(result, "no verdict",
+                        "Instances without a verdict (infra errors, unsubmitted)")
     if result.errors:
         lines += ["### Unusable input", "", *(f"- {e}" for e in result.errors), ""]
     if result.notes:

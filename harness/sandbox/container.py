@@ -33,7 +33,13 @@ import docker.types
 import docker.utils.socket
 import requests.exceptions
 
-from harness.sandbox.engine import ENGINE_WAIT_SECONDS, EngineUnavailable, await_engine, run_labels
+from harness.sandbox.engine import (
+    ENGINE_WAIT_SECONDS,
+    EngineUnavailable,
+    await_engine,
+    force_remove,
+    run_labels,
+)
 from harness.sandbox.images import tar_bytes
 from harness.suites import Suite
 
@@ -120,7 +126,7 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
                         help="memory per container (default: the suite's [sandbox], else 4g)")
     parser.add_argument("--disk", type=_size_argument,
                         help=f"what a container may write, in all and to any one file "
-                             f"(default {Limits.disk}); past it the attempt is `disk_limit`")
+                             f"(default: {Limits.disk}); past it the attempt is `disk_limit`")
 
 
 def _size_argument(text: str) -> str:
@@ -544,8 +550,6 @@ def remove_container(container: Any) -> None:
 def _remove_once(container: Any) -> None:
     """Remove it; raise only if the engine could not be reached (it answered otherwise)."""
     try:
-        container.remove(force=True)
-    except docker.errors.NotFound:
-        pass
+        force_remove(container)
     except docker.errors.APIError as exc:
         log.warning("could not remove container %s: %s", container.short_id, exc)

@@ -74,15 +74,44 @@ def run_containers(client: docker.DockerClient, run_id: str | None = None) -> li
     return client.containers.list(all=True, filters={"label": label}, ignore_removed=True)
 
 
+REMOVAL_WAIT_SECONDS = 60.0
+
+
+def force_remove(container, wait: float = REMOVAL_WAIT_SECONDS) -> bool:
+    """Force-remove a container; True if this call removed it, False if it was gone already.
+
+    Two removers of one container are normal on Ctrl-C: the executor sweeps the run's
+    containers (so running commands end at once) while each attempt's thread removes its own
+    as it unwinds. The engine answers the second with 409 "removal ... is already in
+    progress": that is not a failure, so this waits (within `wait`) until the container is
+    gone, and returns as if it had been gone. Other API errors are raised."""
+    try:
+        container.remove(force=True)
+        return True
+    except docker.errors.NotFound:
+        return False
+    except docker.errors.APIError as exc:
+        if exc.status_code != 409 or "already in progress" not in str(exc):
+            raise
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            container.reload()
+        except docker.errors.NotFound:
+            return False
+        time.sleep(0.1)
+    raise docker.errors.APIError(
+        f"container {container.short_id}: another removal has been in progress for "
+        f"{wait:.0f} s")
+
+
 def remove_containers(client: docker.DockerClient, run_id: str | None = None) -> int:
-    """Force-remove every container of `run_id` (or every harness container); return how many."""
+    """Force-remove every container of `run_id` (or every harness container); return how many
+    this call removed."""
     removed = 0
     for container in run_containers(client, run_id):
         try:
-            container.remove(force=True)
-            removed += 1
-        except docker.errors.NotFound:
-            pass
+            removed += force_remove(container)
         except docker.errors.APIError as exc:
             log.warning("could not remove container %s: %s", container.short_id, exc)
     return removed

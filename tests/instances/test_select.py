@@ -96,7 +96,9 @@ def test_command_line_defaults_select_everything() -> None:
     assert (args.dataset_file, args.skip_bad_rows) == (None, False)
 
 
-def test_negative_limit_is_rejected_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("limit", ["-2", "0"])
+def test_a_limit_below_1_is_rejected_by_the_parser(capsys: pytest.CaptureFixture[str],
+                                                   limit: str) -> None:
     with pytest.raises(SystemExit):
-        parse("--limit", "-2")
-    assert "must be >= 0" in capsys.readouterr().err
+        parse("--limit", limit)
+    assert f"argument --limit: must be >= 1, got {limit}" in capsys.readouterr().err

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 MINI = Path(__file__).parents[1] / "fixtures" / "mini" / "suite.toml"
 
 
@@ -39,3 +41,25 @@ def test_malformed_suite_file_names_file_and_key(tmp_path):
     proc = harness("eval", "--suite", str(bad), "--predictions", "gold")
     assert proc.returncode == 2
     assert f"{bad} [image]: unknown key(s) ['moed']" in proc.stderr
+
+
+@pytest.mark.parametrize("argv, option, value", [
+    (("run", "--suite", str(MINI), "--attempts", "0"), "--attempts", "must be >= 1, got 0"),
+    (("run", "--suite", str(MINI), "--attempts", "-3"), "--attempts", "must be >= 1, got -3"),
+    (("run", "--suite", str(MINI), "--workers", "0"), "--workers", "must be >= 1, got 0"),
+    (("eval", "--suite", str(MINI), "--predictions", "gold", "--workers", "0"), "--workers",
+     "must be >= 1, got 0"),
+    (("run", "--suite", str(MINI), "--limit", "0"), "--limit", "must be >= 1, got 0"),
+    (("run", "--suite", str(MINI), "--max-turns", "0"), "--max-turns", "must be >= 1, got 0"),
+    (("run", "--suite", str(MINI), "--max-infra-retries", "-1"), "--max-infra-retries",
+     "must be >= 0, got -1"),
+    (("run", "--suite", str(MINI), "--time-limit", "0"), "--time-limit", "must be > 0, got 0"),
+    (("run", "--suite", str(MINI), "--attempts", "two"), "--attempts",
+     "must be a whole number, got 'two'"),
+    (("report", "results/x", "--table-limit", "-1"), "--table-limit", "must be >= 0, got -1"),
+])
+def test_counts_that_make_no_sense_exit_2_naming_the_option(argv, option, value, tmp_path):
+    proc = harness(*argv, "--results-dir", str(tmp_path)) if argv[0] == "run" else harness(*argv)
+    assert proc.returncode == 2
+    assert f"argument {option}: {value}" in proc.stderr
+    assert not list(tmp_path.iterdir())  # refused before anything was written

@@ -157,6 +157,9 @@ def test_ctrl_c_removes_every_container_of_the_run(tmp_path, mini_instance, make
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert run_containers(docker_client, run_id) == []
+    assert "409" not in err and "could not remove" not in err, err  # two removers, no warning
+    assert "interrupted: finished verdicts are kept and reused; resume with:\n  harness eval " \
+        in err and f"--run-id {run_id} " in err
 
 
 def test_model_names_that_are_paths_stay_inside_the_run_folder(tmp_path, mini_instance,

@@ -1,8 +1,13 @@
 import json
+import os
+from pathlib import Path
 
 import pytest
 
-from harness.pipeline.predictions import PredictionError, load_predictions
+from harness.pipeline.predictions import PredictionError, load_predictions, predictions_file
+from harness.testing.runs import harness_process
+
+MINI = Path(__file__).parents[1] / "fixtures" / "mini" / "suite.toml"
 
 
 def write(tmp_path, name, text):
@@ -50,3 +55,33 @@ def test_unreadable_file_is_one_clear_error(tmp_path):
         load_predictions(tmp_path / "missing.jsonl")
     with pytest.raises(PredictionError, match=r"p.json: not JSON"):
         load_predictions(write(tmp_path, "p.json", "{"))
+
+
+@pytest.mark.docker
+def test_a_run_writes_every_attempts_predictions_and_eval_grades_them(tmp_path, run_id,
+                                                                      docker_client,
+                                                                      mini_instance):
+    """Two attempts of gold and empty: one SWE-bench file per variant and attempt, the old
+    `<variant>/predictions.jsonl` still attempt 0, and `harness eval` reads attempt 1's file."""
+    results = tmp_path / "results"
+    proc = harness_process(["run", "--suite", str(MINI), "--variants", "gold,empty",
+                            "--attempts", "2", "--run-id", run_id, "--results-dir",
+                            str(results), "--no-progress"], os.environ)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run_dir = results / run_id
+    for variant, patch in (("gold", mini_instance.patch), ("empty", "")):
+        for attempt in (0, 1):
+            (row,) = [json.loads(line) for line in
+                      predictions_file(run_dir, variant, attempt).read_text().splitlines()]
+            assert row == {"instance_id": mini_instance.instance_id,
+                           "model_name_or_path": variant, "model_patch": patch}
+        assert (predictions_file(run_dir, variant).read_text()
+                == predictions_file(run_dir, variant, 0).read_text())
+    assert predictions_file(run_dir, "gold", 1) == run_dir / "gold" / "attempt-1" / \
+        "predictions.jsonl"
+    graded = harness_process(["eval", "--suite", str(MINI), "--predictions",
+                              str(predictions_file(run_dir, "gold", 1)), "--run-id",
+                              f"{run_id}-eval", "--results-dir", str(results), "--no-progress"],
+                             os.environ)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert "gold: 1/1 resolved" in graded.stdout

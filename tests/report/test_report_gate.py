@@ -94,12 +94,59 @@ def test_unpriced_cost_is_not_gated_unless_asked_for(tmp_path, cli, baseline):
     assert code == 2 and "--max-cost-rise was given" in err
 
 
-def test_infra_errors_are_junit_errors(tmp_path, cli, baseline):
+def junit_counts(run_dir: Path) -> dict[str, int]:
+    root = ET.parse(run_dir / "report" / "gate.junit.xml").getroot()
+    return {k: int(root.get(k)) for k in ("tests", "failures", "errors", "skipped")}
+
+
+def test_infra_errors_within_the_limit_are_skipped_cases(tmp_path, cli, baseline):
     flaky = run(tmp_path, "flaky", 12, infra=("g00",))
-    code, _, _ = gate(cli, flaky, baseline)
-    root = ET.parse(tmp_path / "flaky" / "report" / "gate.junit.xml").getroot()
-    errors = [c.get("name") for c in root.iter("testcase") if c.find("error") is not None]
-    assert errors == ["g00"] and code == 0  # one flip of 20: 5 points, within the limit
+    code, out, _ = gate(cli, flaky, baseline)
+    root = ET.parse(flaky / "report" / "gate.junit.xml").getroot()
+    skipped = [c.get("name") for c in root.iter("testcase") if c.find("skipped") is not None]
+    assert code == 0 and "PASS (exit 0)" in out  # one flip of 20: 5 points, within the limit
+    assert skipped == ["g00"] and junit_counts(flaky)["errors"] == 0
+    assert "g00" in (flaky / "report" / "gate.md").read_text()  # still listed for triage
+
+
+def test_infra_error_on_a_resolved_instance_fails_when_the_gate_fails(tmp_path, cli, baseline):
+    worse = run(tmp_path, "worse", 8, infra=("g00",))
+    assert gate(cli, worse, baseline)[0] == 1
+    root = ET.parse(worse / "report" / "gate.junit.xml").getroot()
+    failed = sorted(c.get("name") for c in root.iter("testcase") if c.find("failure") is not None)
+    assert failed == ["g00", "g08", "g09", "g10", "g11", "k2.6: pass rate drop"]
+
+
+@pytest.mark.parametrize("resolved, infra, extra, expected", [
+    (12, (), [], 0),
+    (11, (), [], 0),  # the reported disagreement: one flip within the limit was failures="1"
+    (12, ("g15",), [], 0),  # ... and an infra error was errors="1"
+    (13, (), [], 0),
+    (11, (), ["--max-pass-drop", "4"], 1),
+    (8, ("g19",), [], 1),
+    (12, (), ["suite changed"], 2),
+])
+def test_junit_agrees_with_the_exit_code(tmp_path, cli, baseline, resolved, infra, extra,
+                                         expected):
+    digest = "digest-2" if extra == ["suite changed"] else "digest-1"
+    extra = [] if extra == ["suite changed"] else extra
+    run_dir = run(tmp_path, "new", resolved, infra=infra, digest=digest)
+    code, out, _ = gate(cli, run_dir, baseline, *extra)
+    assert code == expected
+    counts = junit_counts(run_dir)
+    assert (counts["failures"] > 0) == (code == 1) and (counts["errors"] > 0) == (code == 2)
+    if code == 0:
+        assert "PASS (exit 0)" in out and counts["tests"] == 22
+
+
+def test_a_flip_within_the_limit_is_listed_not_failed(tmp_path, cli, baseline):
+    dip = run(tmp_path, "dip", 11)
+    assert gate(cli, dip, baseline)[0] == 0
+    root = ET.parse(dip / "report" / "gate.junit.xml").getroot()
+    g11 = next(c for c in root.iter("testcase") if c.get("name") == "g11")
+    assert g11.find("failure") is None and "within the gate's limit" in g11.find("system-out").text
+    assert "Regressed instances (resolved before, not now) (1)" in (
+        dip / "report" / "gate.md").read_text()
 
 
 @pytest.mark.parametrize("case", ["missing baseline", "not a baseline", "bad record",

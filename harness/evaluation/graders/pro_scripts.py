@@ -69,8 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fetch_parser = actions.add_parser(
         "fetch", help="clone scaleapi/SWE-bench_Pro-os at a commit into a cache (network)")
     fetch_parser.add_argument("--commit", default=PRO_SCRIPTS_COMMIT,
-                              help=f"the commit to check out (default {PRO_SCRIPTS_COMMIT})")
+                              help="the commit to check out")
     fetch_parser.add_argument("--url", default=PRO_SCRIPTS_URL, help="where to clone from")
     fetch_parser.add_argument("--cache", type=Path, default=CACHE,
-                              help=f"the cache folder (default {CACHE})")
+                              help="the cache folder")
     fetch_parser.set_defaults(func=cmd_fetch)
