@@ -67,12 +67,12 @@ safe_git -c core.quotepath=off diff --no-ext-diff --no-textconv --binary "$BASE_
 
 step restore
 # Files the model may not touch (tests, conftest.py, config pytest reads, ...) go back to
-# base_commit, or away (an untracked or ignored one too: a diff made by git never holds
-# one, and without it the tests fail rather than pass). What the patch changed is the tree's own account
-# (git status with renames both ways, plus every path whose inode changed since the mark,
-# ignored files and symlinks included), not a parse of the patch text; the host's list (paths
-# named in the patch, the hidden tests' files) is added to it. Every symlink the patch made
-# goes too. Only paths inside the repo are acted on.
+# base_commit, or away (an untracked or ignored one too: a diff made by git never holds one,
+# and without it the tests fail rather than pass). What the patch changed is the tree's own
+# account (git status with renames both ways, plus every path whose inode changed since the
+# mark, ignored files and symlinks included), not a parse of the patch text; the host's list
+# (paths named in the patch, the hidden tests' files) is added to it. Every symlink the patch
+# made goes too. Only paths inside the repo are acted on.
 status_paths() {  # porcelain v1 -z: "XY path", a rename or copy followed by its old path
   local entry old
   while IFS= read -r -d '' entry; do

@@ -122,22 +122,18 @@ def check_config(run_dir: Path, config: RunConfig, *, write: bool = True) -> lis
     path = run_dir / "config.json"
     wanted = json.loads(json.dumps(config.to_json()))
     existing = json.loads(path.read_text()) if path.is_file() else None
-    if existing is not None:
-        differ = sorted(k for k in set(wanted) | set(existing)
-                        if wanted.get(k) != existing.get(k))
-        changed = [k for k in differ if k not in MAY_CHANGE]
-        if changed:
-            raise ConfigMismatch(
-                f"run {config.run_id} exists with a different configuration ({', '.join(changed)}"
-                f" differ); resume it with the same options, or choose another --run-id "
-                f"(a resume may change only {', '.join(sorted(MAY_CHANGE))})")
-        knobs = [k for k in differ if k in MAY_CHANGE]
-        if knobs and write:
-            write_atomic(path, json.dumps(wanted, indent=2) + "\n")
-        return knobs
-    if write:
+    differ = [] if existing is None else sorted(k for k in set(wanted) | set(existing)
+                                                if wanted.get(k) != existing.get(k))
+    changed = [k for k in differ if k not in MAY_CHANGE]
+    if changed:
+        raise ConfigMismatch(
+            f"run {config.run_id} exists with a different configuration ({', '.join(changed)}"
+            f" differ); resume it with the same options, or choose another --run-id "
+            f"(a resume may change only {', '.join(sorted(MAY_CHANGE))})")
+    knobs = [k for k in differ if k in MAY_CHANGE]
+    if write and (existing is None or knobs):
         write_atomic(path, json.dumps(wanted, indent=2) + "\n")
-    return []
+    return knobs
 
 
 @dataclass(frozen=True)

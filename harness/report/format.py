@@ -236,16 +236,15 @@ def attempt_rows(frame: pd.DataFrame, limit: int) -> tuple[list[str], list[list[
     rows = []
     for r in shown.itertuples():
         failing = getattr(r, "failing_tests", None)
-        failing = [] if failing is None or (isinstance(failing, float)) else list(failing)
-        apply = getattr(r, "apply_method", None)
+        failing = [] if missing(failing) else list(failing)
+        apply, cost = getattr(r, "apply_method", None), getattr(r, "cost_usd", None)
         rows.append([str(r.instance_id), str(r.variant), str(r.attempt), attempt_outcome(r),
                      _of(r, "fail_to_pass_passed", "fail_to_pass_total"),
                      _of(r, "pass_to_pass_passed", "pass_to_pass_total"),
                      ", ".join(failing[:3]) + (f" (+{len(failing) - 3})" if len(failing) > 3
                                                else "") or "–",
                      "–" if missing(apply) else str(apply), count(getattr(r, "turns", None)),
-                     money(getattr(r, "cost_usd", None),
-                           not missing(getattr(r, "cost_usd", None)))])
+                     money(cost, not missing(cost))])
     return ["instance", "variant", "attempt", "outcome", "F2P passed", "P2P passed",
             "failing tests", "applied with", "turns", "cost"], rows
 

@@ -129,7 +129,7 @@ def _attempt_cell(row, base: str) -> str:
         folder = f"{base}/{quote(str(row.source_variant))}/attempt-{row.attempt}/" \
                  f"{quote(str(row.instance_id))}"
         artifacts = (*ARTIFACTS, OFFICIAL_LOG) if official else ARTIFACTS
-        if str(row.eval_status) in ("empty_patch", "None", "nan"):  # no test ran: no log
+        if fmt.missing(row.eval_status) or str(row.eval_status) == "empty_patch":  # no tests ran
             artifacts = tuple(a for a in artifacts if a[0] == "trajectory.json")
         links = "".join(f'<a href="{folder}/{name}">{text}</a>' for name, text in artifacts)
     if getattr(row, "disputed", False):
