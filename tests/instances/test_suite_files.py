@@ -95,6 +95,18 @@ def test_suite_file_errors_name_the_file_and_key(tmp_path) -> None:
         load_suite(str(bad))
 
 
+@pytest.mark.parametrize(("key", "message"), [
+    ('test_user = "nobody"', r"\[tests\]: test_user 'nobody' is not one of"),
+    ('sentinel = "def {passing}(): pass"', r"\[tests\]: sentinel must name both"),
+    ('sentinel_beside = "../x_test.go"', r"\[tests\]: sentinel_beside '../x_test.go' must be"),
+])
+def test_bad_guard_keys_name_the_file_and_key(tmp_path, key, message) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'name = "bad"\nversion = "1"\n[source]\n[image]\n[tests]\n{key}\n')
+    with pytest.raises(SuiteError, match=f"bad.toml {message}"):
+        load_suite(str(bad))
+
+
 def test_swebench_pro_sandbox_is_the_official_runs() -> None:
     sandbox = load_suite("swebench-pro").sandbox
     assert (sandbox.cpus, sandbox.memory, sandbox.official_network) == (4, "8g", ("*",))
