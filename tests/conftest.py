@@ -22,6 +22,16 @@ from harness.suites import Suite, load_suite
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+@pytest.fixture(autouse=True)
+def _private_price_cache(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own user cache ($HARNESS_CACHE): a price refresh in a test never
+    writes to, or reads from, the user's ~/.cache/harness."""
+    cache = tmp_path_factory.mktemp("harness-cache")
+    monkeypatch.setenv("HARNESS_CACHE", str(cache))
+    return cache
+
+
 @pytest.fixture(scope="session")
 def docker_client() -> docker.DockerClient:
     try:

@@ -11,6 +11,7 @@ from typing import Any
 
 from harness.fsutil import write_atomic
 from harness.models import Completion, UsageSum
+from harness.models.usage import cost_json
 
 
 class Trajectory:
@@ -39,8 +40,7 @@ class Trajectory:
                           "completion_tokens": completion.usage.completion_tokens,
                           "reasoning_tokens": completion.usage.reasoning_tokens,
                           "known": completion.usage.known},
-                "cost": {"usd": None if completion.cost.usd is None else str(completion.cost.usd),
-                         "status": completion.cost.status, "table": completion.cost.table},
+                "cost": cost_json(completion.cost),
                 "latency_s": completion.latency_s, "elapsed_s": completion.elapsed_s,
                 "retries": completion.retries, "finish_reason": completion.finish_reason,
                 "client_request_id": completion.client_request_id,

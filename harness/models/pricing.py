@@ -1,4 +1,10 @@
-"""Versioned price tables (`tasks/prices/<name>.toml`) and the pricing of one call.
+"""Versioned price tables and the pricing of one call.
+
+Tables are the shipped ones (`tasks/prices/<name>.toml`, never written by the harness) and the
+ones `harness models prices --refresh` fetched from the gateway into the user's price cache
+(`price_cache_dir()`: `<name>.toml`, the current version, beside `<name>/<version>.toml`, every
+version kept). A name is looked up in the shipped tables first; `name@version` names one cached
+version.
 
 Cached prompt tokens get the cache price only when the table has one; otherwise they are ordinary
 prompt tokens. `prompt_tokens` already includes them and `completion_tokens` already includes
@@ -9,17 +15,26 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from harness.models.errors import ModelConfigError
-from harness.models.usage import CallUsage, Cost
+from harness.models.usage import CallUsage, Cost, table_label
 from harness.models.variants import Variant
 from harness.suites import TASKS_DIR
 
 PRICES_DIR = TASKS_DIR / "prices"
+CACHE_ENV = "HARNESS_CACHE"  # the user cache root; default ~/.cache/harness
+
+
+def price_cache_dir() -> Path:
+    """Where fetched price tables live: `$HARNESS_CACHE/prices`, else
+    `~/.cache/harness/prices`."""
+    root = os.environ.get(CACHE_ENV) or str(Path.home() / ".cache" / "harness")
+    return Path(root) / "prices"
 
 
 @dataclass(frozen=True)
@@ -42,7 +57,7 @@ class PriceTable:
 
     @property
     def label(self) -> str:
-        return f"{self.name} {self.version}"
+        return table_label(self.name, self.version)
 
 
 def _money(value: object, where: str) -> Decimal:
@@ -64,8 +79,14 @@ def _model_price(spec: dict, where: str) -> ModelPrice:
     )
 
 
-@functools.cache
 def _load(path: Path) -> PriceTable:
+    """A table file, parsed once per content (a refreshed pointer file is read again)."""
+    stat = path.stat()
+    return _parse(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _parse(path: Path, mtime_ns: int, size: int) -> PriceTable:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -84,14 +105,38 @@ def _load(path: Path) -> PriceTable:
     )
 
 
+def table_path(name: str) -> Path:
+    """The file of table `name`: shipped, else cached; `name@version` is a cached version."""
+    base, _, version = name.partition("@")
+    if version:
+        return price_cache_dir() / base / f"{version}.toml"
+    shipped = PRICES_DIR / f"{name}.toml"
+    return shipped if shipped.is_file() else price_cache_dir() / f"{name}.toml"
+
+
+def known_tables() -> dict[str, list[Path]]:
+    """Every table name with its files: shipped ones, then each cached table's current
+    file followed by its kept versions (oldest first)."""
+    tables: dict[str, list[Path]] = {p.stem: [p] for p in sorted(PRICES_DIR.glob("*.toml"))}
+    cache = price_cache_dir()
+    for current in sorted(cache.glob("*.toml")):
+        if current.stem not in tables:
+            tables[current.stem] = [current, *sorted((cache / current.stem).glob("*.toml"))]
+    return tables
+
+
 def load_price_table(name_or_path: str | Path) -> PriceTable:
-    """`tasks/prices/<name>.toml`, or a table file given by path."""
+    """A table by name (`table_path`), or a table file given by path."""
     path = Path(name_or_path)
     if path.suffix != ".toml":
-        path = PRICES_DIR / f"{name_or_path}.toml"
+        path = table_path(str(name_or_path))
     if not path.is_file():
-        known = sorted(p.stem for p in PRICES_DIR.glob("*.toml"))
-        raise ModelConfigError(f"no price table {str(name_or_path)!r}; known tables: {known}")
+        name = str(name_or_path)
+        hint = (" (a table fetched from the gateway: run `harness models prices --refresh` "
+                f"first; the cache is {price_cache_dir()})" if path.is_relative_to(
+                    price_cache_dir()) else "")
+        raise ModelConfigError(f"no price table {name!r}{hint}; known tables: "
+                               f"{sorted(known_tables())}")
     return _load(path.resolve())
 
 
@@ -129,11 +174,12 @@ def price_call(usage: CallUsage, variant: Variant,
     if not usage.billed:
         return Cost(Decimal(0), "unbilled")
     resolved = table_for(variant, table)
-    label = resolved.label if resolved else ""
+    name, version = (resolved.name, resolved.version) if resolved else ("", "")
     price = model_price(variant, resolved)
     if price is None:
-        return Cost(None, "unpriced", label, unpriced_reason(variant, resolved))
+        return Cost(None, "unpriced", name, unpriced_reason(variant, resolved), version)
     if not usage.known:
-        return Cost(None, "usage_unknown", label, "the service never reported usage")
+        return Cost(None, "usage_unknown", name, "the service never reported usage", version)
     assert resolved is not None
-    return Cost(price_tokens(price, resolved.per_tokens, usage), "priced", label)
+    return Cost(price_tokens(price, resolved.per_tokens, usage), "priced", name,
+                table_version=version)

@@ -93,18 +93,32 @@ class CallUsage:
         return text
 
 
+def table_label(name: str, version: str) -> str:
+    """How a price table and its version are named in records and reports: `name@version`
+    (e.g. `runapi-live@2026-12-02T011000Z-1a2b3c4d`); empty when there is no table."""
+    if not name:
+        return ""
+    return f"{name}@{version}" if version else name
+
+
 @dataclass(frozen=True)
 class Cost:
-    """The price of one call. `usd` is None unless the call was priced (or unbilled: $0)."""
+    """The price of one call. `usd` is None unless the call was priced (or unbilled: $0).
+    `table` and `table_version` name the price table that priced it (or lacked its price)."""
 
     usd: Decimal | None
     status: CostStatus
     table: str = ""
     note: str = ""
+    table_version: str = ""
+
+    @property
+    def table_label(self) -> str:
+        return table_label(self.table, self.table_version)
 
     def __str__(self) -> str:
         if self.status == "priced":
-            return f"${self.usd:.6f} ({self.table})"
+            return f"${self.usd:.6f} ({self.table_label})"
         if self.status == "unbilled":
             return "$0 (failed, unbilled)"
         if self.status == "usage_unknown":
@@ -136,7 +150,7 @@ class CallRecord:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["cost"] = _cost_json(self.cost)
+        data["cost"] = cost_json(self.cost)
         return data
 
 
@@ -178,7 +192,7 @@ class UsageSum:
         if cost.status == "priced" and cost.usd is not None:
             self.priced_calls += 1
             self.priced_usd += cost.usd
-            self.price_table = cost.table or self.price_table
+            self.price_table = cost.table_label or self.price_table
         elif cost.status == "unpriced":
             self.unpriced_calls += 1
 
@@ -273,7 +287,7 @@ class UsageLog:
         with self._lock:
             self._write("sent", {"exchange": exchange, "instance_id": instance_id,
                                  "variant": variant, "at": round(time.time(), 3),
-                                 "cost": _cost_json(if_unsettled)})
+                                 "cost": cost_json(if_unsettled)})
 
     def unbilled(self, exchange: str) -> None:
         """A request that failed before the service answered 2xx (an error status, a refused
@@ -306,7 +320,9 @@ class UsageLog:
             return len(self._records)
 
 
-def _cost_json(cost: Cost) -> dict[str, Any]:
+def cost_json(cost: Cost) -> dict[str, Any]:
+    """A call's `cost` object as the call log and the trajectory store it (docs/records.md):
+    `usd` (a decimal string or null), `status`, `table`, `table_version`, `note`."""
     data = asdict(cost)
     data["usd"] = None if cost.usd is None else str(cost.usd)
     return data
@@ -314,7 +330,7 @@ def _cost_json(cost: Cost) -> dict[str, Any]:
 
 def _cost_of(data: dict[str, Any]) -> Cost:
     return Cost(None if data["usd"] is None else Decimal(data["usd"]), data["status"],
-                data.get("table", ""), data.get("note", ""))
+                data.get("table", ""), data.get("note", ""), data.get("table_version", ""))
 
 
 def read_call_log(path: Path) -> dict[str | None, UsageSum]:

@@ -19,12 +19,15 @@ import socket
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from harness.models.gateway import BALANCE_PATH, SCHEDULES_PATH
 from harness.testing import render
+from harness.testing.fake_billing import FakeLedger
 from harness.testing.kimi_rules import check_kimi_request, thinking_enabled
 from harness.testing.script import Reply, as_reply, default_reply
 
@@ -97,6 +100,10 @@ class FakeModelServer:
     rate_limit: requests per second admitted; beyond it, 429 rate_limit_reached_error (with
         `Retry-After: rate_limit_retry_after` if set). concurrency_limit: requests in flight
         admitted; beyond it, 429 engine_overloaded_error.
+    ledger: the account (fake_billing.FakeLedger; default: the default schedules). It serves
+        `GET /api/v1/price_schedules` and `GET /api/v1/me/balance` on the host root, and is
+        charged for every reply sent with a 200 at the usage the reply carries (error
+        replies and rejected requests are never charged).
     """
 
     def __init__(self, script: Iterable[Reply | dict[str, Any] | str] | ScriptFn | None = None,
@@ -105,6 +112,7 @@ class FakeModelServer:
                  latency_jitter: float = 0.0,
                  rate_limit: float | None = None, rate_limit_retry_after: float | None = None,
                  concurrency_limit: int | None = None, default: Reply | None = None,
+                 ledger: FakeLedger | None = None,
                  host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
         self._script_fn = script if callable(script) else None
         self._script = [] if callable(script) or script is None else [as_reply(r) for r in script]
@@ -117,6 +125,7 @@ class FakeModelServer:
         self.rate_limit_retry_after = rate_limit_retry_after
         self.concurrency_limit = concurrency_limit
         self.default = default
+        self.ledger = ledger if ledger is not None else FakeLedger()
         self.verbose = verbose
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
@@ -134,7 +143,12 @@ class FakeModelServer:
     @property
     def base_url(self) -> str:
         """The base URL to give a client (Chat Completions and Messages both live under it)."""
-        return f"http://{self._httpd.server_address[0]}:{self.port}/v1"
+        return f"{self.root_url}/v1"
+
+    @property
+    def root_url(self) -> str:
+        """The host root, where the account API (`/api/v1/...`) lives."""
+        return f"http://{self._httpd.server_address[0]}:{self.port}"
 
     def start(self) -> FakeModelServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,),
@@ -269,6 +283,9 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def do_GET(self) -> None:
+        path = self.path.split("?")[0].rstrip("/")
+        if path in (SCHEDULES_PATH, BALANCE_PATH):
+            return self._account(path)
         if self.path.rstrip("/").endswith("/models"):
             models = sorted(self.fake.models or DEFAULT_MODELS)
             payload = {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "fake"}
@@ -326,6 +343,7 @@ class _Handler(BaseHTTPRequestHandler):
                                "error", reply.retry_after)
         rec.outcome = f"fault:{reply.fault}" if reply.fault else "ok"
         rendered = render.render(reply, body, number, self.fake.thinks(body))
+        self._bill(rendered)
         if body.get("stream"):
             return self._stream(rec, surface, rendered, body)
         if reply.fault == "disconnect":
@@ -340,6 +358,29 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.fault == "cut_after_200":
             return self._send_raw(rec, 200, data, cut=len(data) // 2)
         self._send_raw(rec, 200, data)
+
+    # -- the account API ---------------------------------------------------------------------------
+    def _account(self, path: str) -> None:
+        """Price schedules (anonymous, as the SDK allows) and the balance (needs the key)."""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        ledger = self.fake.ledger
+        if path == SCHEDULES_PATH:
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            model = (query.get("model") or [None])[0]
+            payload: dict[str, Any] = {"as_of": ledger.as_of,
+                                       "price_schedules": ledger.schedules_for(model)}
+        elif self.fake.api_key is not None and self.fake.api_key not in _presented_keys(headers):
+            error = _error_body("chat", 401, "invalid_authentication_error",
+                                "Invalid Authentication")
+            return self._send_raw(None, 401, json.dumps(error).encode())
+        else:
+            payload = ledger.balance()
+        self._send_raw(None, 200, json.dumps(payload).encode())
+
+    def _bill(self, rendered: render.Rendered) -> None:
+        """Charge the account for a reply that goes out with a 200, at its own usage (the
+        tokens the server generated, whether or not the reply then reaches the client)."""
+        self.fake.ledger.charge(None, rendered.usage, model=rendered.model)
 
     # -- streaming ---------------------------------------------------------------------------------
     def _stream(self, rec: RecordedRequest, surface: str, r: render.Rendered,

@@ -120,6 +120,7 @@ def test_usage_log_writes_json_lines(fake_server, client_for, tmp_path):
                                 "reasoning_tokens": rows[0]["usage"]["reasoning_tokens"],
                                 "cache_write_tokens": 0, "known": True, "billed": True}
     assert rows[0]["cost"] == {"usd": "0.0022", "status": "priced",
-                               "table": "runapi-catalog 2026-11-24.1", "note": ""}
+                               "table": "runapi-catalog", "table_version": "2026-11-24.1",
+                               "note": ""}
     assert rows[0]["request_ids"]["x-runapi-task-id"] == "task-fake-0"
     assert rows[1]["error"].startswith("FatalModelError") and rows[1]["usage"]["billed"] is False
