@@ -6,7 +6,13 @@ import argparse
 import sys
 
 from harness.models.errors import FatalModelError, ModelConfigError
-from harness.models.pricing import known_tables, load_price_table, model_price, table_for
+from harness.models.pricing import (
+    PRICES_DIR,
+    known_tables,
+    load_price_table,
+    model_price,
+    table_for,
+)
 from harness.models.variants import Variant, load_variants
 from harness.testing.fake_billing import DEFAULT_BALANCE_CENTS, DEFAULT_SCHEDULES
 
@@ -49,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     balance = sub.add_parser("balance", help="the account's balance and spending, from the "
                                              "gateway's /api/v1/me/balance")
     balance.add_argument("--variants", default="k2.6",
-                         help="the variant whose endpoint and key are asked")
+                         help="the variant whose endpoint and key are asked (the first, "
+                              "if several)")
     balance.add_argument("--base-url", help="the gateway (default: the variant's base URL)")
     balance.set_defaults(func=cmd_balance)
 
@@ -178,7 +185,7 @@ def _list_tables() -> int:
             print(f"{name:<16} unreadable: {exc}")
             failed += 1
             continue
-        origin = "shipped" if len(paths) == 1 and "tasks" in paths[0].parts else "fetched"
+        origin = "shipped" if paths[0].parent == PRICES_DIR else "fetched"
         print(f"{name:<16} {table.version:<28} {origin:<8} {len(table.models)} model(s) "
               f"{paths[0]}")
         for older in paths[1:]:
@@ -190,14 +197,14 @@ def cmd_balance(args: argparse.Namespace) -> int:
     from harness.models.gateway import GatewayError, api_root, fetch_balance
 
     try:
-        (variant,) = _selected(args.variants)[:1] or [None]
+        variants = _selected(args.variants)
     except ModelConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if variant is None:
+    if not variants:
         print("error: --variants names no variant", file=sys.stderr)
         return 2
-    url, key = _endpoint(variant, args.base_url)
+    url, key = _endpoint(variants[0], args.base_url)
     try:
         balance = fetch_balance(url, key)
     except GatewayError as exc:

@@ -22,6 +22,7 @@ from harness.evaluation.graders import (
 )
 from harness.instances.select import add_selection_arguments
 from harness.models import Budget, FatalModelError, ModelConfigError, get_variant
+from harness.pipeline.account import account_readings
 from harness.pipeline.commands import (
     BASE_FROM_HELP,
     DEFAULT_WORKERS,
@@ -34,6 +35,14 @@ from harness.pipeline.commands import (
     warn_unofficial,
 )
 from harness.pipeline.executor import AttemptsLost, Executor, LocalExecutor
+from harness.pipeline.forecast import (
+    ForecastInputError,
+    VariantForecast,
+    check_sources,
+    forecast_variant,
+    measured_attempts,
+    save_forecast,
+)
 from harness.pipeline.preflight import PREFLIGHT_MAX_TOKENS, preflight_spent, run_preflight
 from harness.pipeline.records import read_records, record_key
 from harness.pipeline.run import (
@@ -46,6 +55,7 @@ from harness.pipeline.run import (
     RunSpec,
     Unit,
     carried_over,
+    model_variants,
     validate_spec,
 )
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
@@ -94,7 +104,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "become the defaults, and the report sets results beside its published "
                      "figures")
     run.add_argument("--plan", action="store_true",
-                     help="print what is done and left and the run's config; writes nothing")
+                     help="print what is done and left, the cost forecast and the run's "
+                     "config; writes nothing")
+    run.add_argument("--forecast-from", action="append", type=Path, default=[],
+                     metavar="RUN_DIR", help="forecast the cost from the tokens per attempt "
+                     "of this earlier run (repeatable; a resumed run also uses its own "
+                     "records); printed by --plan and saved as forecast.json when the run "
+                     "starts")
+    run.add_argument("--key-dedicated", action="store_true",
+                     help="nothing else spends on this API key while the run runs: the "
+                     "account's billed delta (account.json) is then this run's bill, not an "
+                     "upper bound")
     run.add_argument("--redo", metavar="STATUS[,STATUS]", default="",
                      help="run again the finished attempts with these outcomes (exit or "
                      "evaluation statuses, or infra_error), infra errors first; their earlier "
@@ -310,13 +330,52 @@ def cmd_run(args: argparse.Namespace) -> int:
         done, todo = planner.plan(write=False)  # a plan starts nothing: no folder is made
     except ConfigMismatch as exc:
         raise UsageError(str(exc)) from exc
+    forecasts = _forecasts(args, spec, todo)
     if args.plan:
         print(f"run {run_id}: {len(done)} attempt(s) finished, {len(todo)} to do "
               f"({len(selection.instances)} instances x {len(names)} variants x "
               f"{args.attempts} attempts)")
+        _print_forecasts(forecasts)
         print("config (not written by a plan):")
         print(json.dumps(planner.config.to_json(), indent=2))
         return 0
+    if args.forecast_from or any(f.expected_usd is not None for f in forecasts):
+        _print_forecasts(forecasts)
+    if todo and save_forecast(Path(spec.run_dir), forecasts, done.values()):
+        print(f"forecast saved: {Path(spec.run_dir) / 'forecast.json'}")
+    with account_readings(spec, model_variants(spec) if todo else [], args.key_dedicated):
+        return _execute(args, spec, selection, names, todo, redo)
+
+
+def _forecasts(args: argparse.Namespace, spec: RunSpec, todo: list[Unit]) -> list[VariantForecast]:
+    """Per model variant with attempts to do, its cost forecast (docs/models.md)."""
+    try:
+        sources = check_sources(args.forecast_from)
+    except ForecastInputError as exc:
+        raise UsageError(str(exc)) from exc
+    own = Path(spec.run_dir)
+    if (own / "records.jsonl").is_file() and own.resolve() not in sources:
+        sources.append(own.resolve())
+    planned = Counter(u.variant for u in todo)
+    forecasts = []
+    for name in model_variants(spec):
+        if planned[name]:
+            samples, used = measured_attempts(sources, name)
+            forecasts.append(forecast_variant(spec.variant(name), planned[name], samples, used))
+    return forecasts
+
+
+def _print_forecasts(forecasts: list[VariantForecast]) -> None:
+    if forecasts:
+        print("cost forecast:")
+    for forecast in forecasts:
+        print(f"  {forecast.line()}")
+
+
+def _execute(args: argparse.Namespace, spec: RunSpec, selection, names: list[str],
+             todo: list[Unit], redo: frozenset[str]) -> int:
+    """Preflight, run what is left, print the outcome; the exit code."""
+    run_id = spec.config.run_id
     if todo and not args.no_preflight and not _preflight(spec, todo, args.executor):
         return PREFLIGHT_FAILED
     executor = _executor(args)

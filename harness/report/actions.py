@@ -39,7 +39,10 @@ def _print_paths(paths: dict[str, Path]) -> None:
 
 @_guard
 def cmd_report(args: argparse.Namespace) -> int:
-    report = build_report([load_run(args.run_dirs[0])], verdict=args.verdict)
+    if args.cost_gap < 0:
+        raise RunInputError("--cost-gap must not be negative")
+    report = build_report([load_run(args.run_dirs[0])], verdict=args.verdict,
+                          cost_gap_pct=args.cost_gap)
     paths = write_report_files(report, _out_dir(args), table_limit=args.table_limit)
     _print_summary(report)
     _print_paths(paths)

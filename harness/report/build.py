@@ -10,6 +10,8 @@ import pandas as pd
 
 from harness.report import aggregate
 from harness.report.aggregate import Paired
+from harness.report.costs import CostCheck, ForecastCheck, forecast_checks, reconcile
+from harness.report.defaults import DEFAULT_COST_GAP_PCT
 from harness.report.profile import Profile, ProfileError, load_profile
 from harness.report.records import RunData, RunInputError
 
@@ -36,6 +38,8 @@ class Report:
     reproduction: pd.DataFrame | None = None
     profile: Profile | None = None
     warnings: list[str] = field(default_factory=list)
+    cost_checks: list[CostCheck] = field(default_factory=list)  # priced vs billed, per run
+    forecasts: list[ForecastCheck] = field(default_factory=list)  # forecast vs actual
 
     @property
     def variants(self) -> list[str]:
@@ -123,8 +127,14 @@ def _unknown_usage(summary: pd.DataFrame) -> list[str]:
             "lower bounds (marked ≥)"]
 
 
+def _cost_checks(runs: Sequence[RunData], gap_pct: float) -> list[CostCheck]:
+    return [reconcile(run.run_id, run.account, run.all_calls, gap_pct) for run in runs
+            if run.account is not None and run.all_calls is not None]
+
+
 def build_report(runs: Sequence[RunData], *, pair: Sequence[str] | None = None,
-                 title: str | None = None, verdict: str = "official") -> Report:
+                 title: str | None = None, verdict: str = "official",
+                 cost_gap_pct: float = DEFAULT_COST_GAP_PCT) -> Report:
     """Aggregate one or more runs (several runs: variants side by side, paired on shared
     instances). `verdict` says which verdict counts as resolved: the official grader's (the
     headline) or our checked one; both rates and the disputed count are shown either way."""
@@ -139,6 +149,9 @@ def build_report(runs: Sequence[RunData], *, pair: Sequence[str] | None = None,
     variants = [str(v) for v in summary["variant"]]
     warnings += _unknown_usage(summary)
     profile = _profile(runs, warnings)
+    cost_checks = _cost_checks(runs, cost_gap_pct)
+    warnings += [f"run {c.run_id}: the account was billed {c.gap_usd:+,.4f} USD beside the "
+                 f"priced cost ({c.verdict()})" for c in cost_checks if c.flagged]
     return Report(
         title=title or "Run report: " + ", ".join(run.run_id for run in runs),
         runs=list(runs), frame=frame, inst=inst, summary=summary,
@@ -152,5 +165,7 @@ def build_report(runs: Sequence[RunData], *, pair: Sequence[str] | None = None,
         disputed=aggregate.disputed_attempts(frame), verdict=verdict,
         pairs=_pairs(inst, variants, pair), profile=profile,
         reproduction=reproduction_table(summary, profile) if profile else None,
-        warnings=warnings,
+        warnings=warnings, cost_checks=cost_checks,
+        forecasts=[check for run in runs if run.forecast is not None
+                   for check in forecast_checks(run.run_id, run.forecast, run.records)],
     )

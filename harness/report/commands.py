@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from harness.argtypes import non_negative_int
 from harness.report.defaults import (
+    DEFAULT_COST_GAP_PCT,
     DEFAULT_MAX_COST_RISE,
     DEFAULT_MAX_PASS_DROP,
     DEFAULT_TABLE_LIMIT,
@@ -64,6 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report.add_argument("--out", metavar="DIR", help="where the report files go "
                         "(default: RUN_DIR/report)")
     _table_limit(report)
+    report.add_argument("--cost-gap", type=float, default=DEFAULT_COST_GAP_PCT, metavar="PCT",
+                        help="flag a gap between the priced cost and the account's billed "
+                             "delta (account.json) above this percent of the priced cost")
     report.set_defaults(func=_lazy("cmd_report"))
 
     compare = subparsers.add_parser("compare", help="variants side by side, paired on shared "

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from harness.report import costs, svg
 from harness.report import format as fmt
-from harness.report import svg
 from harness.report.build import Report
 from harness.report.defaults import DEFAULT_TABLE_LIMIT
 from harness.report.methods import METHODS
@@ -197,6 +197,18 @@ def _sections(report: Report) -> list[str]:
     if not report.reruns.empty:
         parts += ["<h2>Attempts run more than once</h2>", f"<p>{escape(fmt.RERUNS_NOTE)}</p>",
                   html_table(*fmt.rerun_rows(report.reruns, 500), "reruns")]
+    return parts + _cost_sections(report)
+
+
+def _cost_sections(report: Report) -> list[str]:
+    """Priced vs billed (account.json) and forecast vs actual (forecast.json), if any."""
+    parts = []
+    if report.cost_checks:
+        parts += ["<h2>Cost: priced vs billed</h2>", f"<p>{escape(costs.COST_CHECK_NOTE)}</p>",
+                  html_table(*costs.cost_check_rows(report.cost_checks), "cost-check")]
+    if report.forecasts:
+        parts += ["<h2>Cost forecast vs actual</h2>", f"<p>{escape(costs.FORECAST_NOTE)}</p>",
+                  html_table(*costs.forecast_rows(report.forecasts), "forecast")]
     return parts
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from harness.report import costs
 from harness.report import format as fmt
 from harness.report.aggregate import Paired
 from harness.report.build import Report
@@ -91,6 +92,18 @@ def _optional_sections(report: Report) -> list[str]:
     if not report.reruns.empty:
         lines += ["## Attempts run more than once", "", fmt.RERUNS_NOTE, "",
                   md_table(*fmt.rerun_rows(report.reruns, MAX_LISTED)), ""]
+    return lines + _cost_sections(report)
+
+
+def _cost_sections(report: Report) -> list[str]:
+    """Priced vs billed (account.json) and forecast vs actual (forecast.json), if any."""
+    lines: list[str] = []
+    if report.cost_checks:
+        lines += ["## Cost: priced vs billed", "", costs.COST_CHECK_NOTE, "",
+                  md_table(*costs.cost_check_rows(report.cost_checks)), ""]
+    if report.forecasts:
+        lines += ["## Cost forecast vs actual", "", costs.FORECAST_NOTE, "",
+                  md_table(*costs.forecast_rows(report.forecasts)), ""]
     return lines
 
 

@@ -13,6 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pj
 
+from harness.models.usage import UsageSum, read_call_log
+
 log = logging.getLogger(__name__)
 
 KEY_FIELDS = ("instance_id", "variant", "attempt")
@@ -35,6 +37,9 @@ class RunData:
     attempts: int
     records: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    account: dict[str, Any] | None = None  # account.json: the account's readings
+    forecast: dict[str, Any] | None = None  # forecast.json: the cost forecast at its start
+    all_calls: UsageSum | None = None  # every call in calls.jsonl (read with account.json)
 
     @property
     def suite_digest(self) -> str | None:
@@ -229,6 +234,22 @@ def _drop_unselected(records: pd.DataFrame, ids: list[str], variants: list[str],
     return records[keep].reset_index(drop=True)
 
 
+def _optional_object(path: Path, warnings: list[str]) -> dict[str, Any] | None:
+    """A small JSON object a run may have (account.json, forecast.json): None when absent;
+    unusable, a warning naming the file (the report goes on without it)."""
+    if not path.is_file():
+        return None
+    try:
+        data = read_json_file(path, "no such file")
+    except RunInputError as exc:
+        warnings.append(f"{exc}; left out of the report")
+        return None
+    if not isinstance(data, dict):
+        warnings.append(f"{path}: must hold a JSON object; left out of the report")
+        return None
+    return data
+
+
 def load_run(run_dir: str | Path) -> RunData:
     """Read a run directory; raises RunInputError when it cannot be used."""
     run_dir = Path(run_dir)
@@ -243,7 +264,12 @@ def load_run(run_dir: str | Path) -> RunData:
     if not ids:
         raise RunInputError(f"{run_dir}: no instances selected")
     records = _drop_unselected(records, ids, variants, attempts, warnings)
+    account = _optional_object(run_dir / "account.json", warnings)
+    forecast = _optional_object(run_dir / "forecast.json", warnings)
+    all_calls = (UsageSum.merged(read_call_log(run_dir / "calls.jsonl").values())
+                 if account is not None else None)
     for warning in warnings:
         log.warning("%s", warning)
     run_id = str(config.get("run_id") or run_dir.name)
-    return RunData(run_dir, run_id, config, ids, variants, attempts, records, warnings)
+    return RunData(run_dir, run_id, config, ids, variants, attempts, records, warnings,
+                   account, forecast, all_calls)
