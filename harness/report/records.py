@@ -266,8 +266,12 @@ def load_run(run_dir: str | Path) -> RunData:
     records = _drop_unselected(records, ids, variants, attempts, warnings)
     account = _optional_object(run_dir / "account.json", warnings)
     forecast = _optional_object(run_dir / "forecast.json", warnings)
-    all_calls = (UsageSum.merged(read_call_log(run_dir / "calls.jsonl").values())
-                 if account is not None else None)
+    all_calls = None
+    if account is not None and (run_dir / "calls.jsonl").is_file():
+        all_calls = UsageSum.merged(read_call_log(run_dir / "calls.jsonl").values())
+    elif account is not None:
+        warnings.append(f"{run_dir}: account.json but no calls.jsonl (a cluster run keeps "
+                        "none): the priced vs billed check is left out")
     for warning in warnings:
         log.warning("%s", warning)
     run_id = str(config.get("run_id") or run_dir.name)
