@@ -439,7 +439,7 @@ def attempt_task(spec: RunSpec, unit: Unit) -> dict[str, Any]:
         _RUNNING.pop(unit.scope, None)
         shutil.rmtree(folder, ignore_errors=True)
     if record is not None:
-        record.update(node=node, node_retries=prior)
+        record = record.model_copy(update={"node": node, "node_retries": prior})
     return {"record": record, "files": files, "node": node,
             "seconds": time.monotonic() - started}
 
@@ -733,9 +733,9 @@ class RayExecutor:
         run_dir = Path(spec.run_dir)
         for relative, data in result["files"].items():
             write_atomic(run_dir / relative, data)
-        if not record["node_retries"]:  # a re-run's latency includes the failed run
-            self.timings.append(_Timing(record["node"], latency, result["seconds"],
-                                        record["seconds"]["total"]))
+        if not record.node_retries:  # a re-run's latency includes the failed run
+            self.timings.append(_Timing(record.node, latency, result["seconds"],
+                                        record.seconds.total))
         if on_generated is not None:
             on_generated()
         on_record(record)

@@ -12,43 +12,41 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.pipeline.record_schema import AttemptRecord
+
 PRICE_PER_1K = 0.020  # RunAPI catalog figure, for k2.5 and k2.6 alike
 LANGUAGES = {"acme/widgets": "python", "acme/gears": "go", "acme/dials": "ts", "acme/knobs": "js"}
 
 
 def make_record(instance_id: str, variant: str, attempt: int = 0, *, resolved: bool = False,
                 **overrides: Any) -> dict[str, Any]:
-    """A complete, plausible record; any field can be overridden."""
+    """A complete, plausible record (every field a real run writes, from the record model);
+    any field can be overridden, with any value (tests of bad input override with bad ones)."""
     prompt, completion = 40_000, 4_000
-    record: dict[str, Any] = {
-        "schema": 1, "run_id": "synthetic", "instance_id": instance_id,
-        "repo": "acme/widgets", "language": "python", "variant": variant,
-        "model": f"kimi-{variant}", "attempt": attempt, "mode": "agent",
-        "exit_status": "submitted", "eval_status": "resolved" if resolved else "unresolved",
-        "resolved": resolved, "infra_error": None,
-        "usage": {"prompt_tokens": prompt, "cached_tokens": 30_000,
-                  "completion_tokens": completion, "reasoning_tokens": 2_000, "calls": 20,
-                  "unknown_usage_calls": 0},
-        "cost_usd": round((prompt + completion) / 1000 * PRICE_PER_1K, 6),
-        "price_table": "runapi-catalog@2026-11-24.1", "turns": 20,
-        "seconds": {"generate": 100.0, "evaluate": 20.0, "total": 120.0},
-        "patch_sha256": "0" * 64, "retries": 0, "finished_at": "2026-11-24T12:00:00Z",
-    }
+    eval_status = overrides.get("eval_status", "resolved" if resolved else "unresolved")
+    resolved = overrides.get("resolved", eval_status == "resolved")
+    evaluated = eval_status not in (None, "empty_patch")
+    folder = f"{variant}/attempt-{attempt}/{instance_id}"
+    record = AttemptRecord(
+        run_id="synthetic", instance_id=instance_id, repo="acme/widgets", language="python",
+        variant=variant, model=f"kimi-{variant}", attempt=attempt, mode="agent",
+        exit_status="submitted", eval_status=eval_status, resolved=resolved,
+        # A native suite's one verdict is both the official and the checked one.
+        checked_status=overrides.get("checked_status", eval_status),
+        checked_resolved=overrides.get("checked_resolved", resolved), grader="native",
+        apply_method="git apply --verbose" if evaluated else None,
+        tests={"fail_to_pass_passed": 1 if resolved else 0, "fail_to_pass_total": 1,
+               "pass_to_pass_passed": 3, "pass_to_pass_total": 3} if evaluated else None,
+        failing_tests=[] if resolved or not evaluated else ["tests/test_x.py::test_fix"],
+        usage={"prompt_tokens": prompt, "cached_tokens": 30_000,
+               "completion_tokens": completion, "reasoning_tokens": 2_000, "calls": 20},
+        cost_usd=round((prompt + completion) / 1000 * PRICE_PER_1K, 6),
+        price_table="runapi-catalog@2026-11-24.1", turns=20,
+        seconds={"generate": 100.0, "evaluate": 20.0, "total": 120.0},
+        patch_sha256="0" * 64, finished_at="2026-11-24T12:00:00Z",
+        paths={"dir": folder, "trajectory": f"{folder}/trajectory.json"},
+    ).model_dump(by_alias=True, mode="json")
     record.update(overrides)
-    if "eval_status" in overrides and "resolved" not in overrides:
-        record["resolved"] = overrides["eval_status"] == "resolved"
-    # A native suite's one verdict is both the official and the checked one.
-    record.setdefault("checked_status", record["eval_status"])
-    record.setdefault("checked_resolved", record["resolved"])
-    record.setdefault("disputes", [])
-    record.setdefault("grader", "native")
-    evaluated = record["eval_status"] not in (None, "empty_patch")
-    record.setdefault("apply_method", "git apply --verbose" if evaluated else None)
-    record.setdefault("tests", {"fail_to_pass_passed": 1 if record["resolved"] else 0,
-                                "fail_to_pass_total": 1, "pass_to_pass_passed": 3,
-                                "pass_to_pass_total": 3} if evaluated else None)
-    record.setdefault("failing_tests", [] if record["resolved"] or not evaluated
-                      else ["tests/test_x.py::test_fix"])
     return record
 
 

@@ -359,4 +359,4 @@ def test_redo_runs_infra_errors_again_and_keeps_the_earlier_records(tmp_path, ru
     assert (earlier["exit_status"], later["exit_status"]) == ("infra_error", "submitted")
     assert later["eval_status"] == "resolved"
     (read,) = read_records(tmp_path / "results" / run_id / "records.jsonl").values()
-    assert read == later
+    assert read.model_dump(by_alias=True) == later
