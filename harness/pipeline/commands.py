@@ -23,7 +23,6 @@ from harness.evaluation.graders import (
     official_grader,
 )
 from harness.evaluation.grading import EvalStatus
-from harness.evaluation.patches import patch_sha256
 from harness.evaluation.runner import EvalResult, Evaluator
 from harness.instances.errors import RowError, SourceUnavailable
 from harness.instances.images import ImageNameError
@@ -35,6 +34,7 @@ from harness.instances.select import (
     select_instances,
     selection_kwargs,
 )
+from harness.patches import patch_sha256
 from harness.pipeline.evaluate import EvalJob, EvalRun, write_eval_run, write_reports
 from harness.pipeline.predictions import PredictionError, load_predictions
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits

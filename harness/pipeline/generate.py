@@ -21,9 +21,9 @@ from harness.agent.retrieval import candidate_paths
 from harness.agent.single_shot import run_single_shot
 from harness.agent.tools import Toolbox, ToolError
 from harness.agent.trajectory import Trajectory
-from harness.evaluation.patches import strip_binary
 from harness.instances.model import Instance
 from harness.models import ModelClient, ModelError, UsageSum
+from harness.patches import strip_binary
 from harness.sandbox.container import Limits, SandboxError
 from harness.sandbox.images import ImageBuilder, ImageBuildError
 from harness.sandbox.session import Session
