@@ -15,6 +15,7 @@ from pathlib import Path
 
 from harness.argtypes import positive_int
 from harness.cli import exits_2_on
+from harness.errors import UsageError
 from harness.evaluation.graders import (
     GraderError,
     OfficialGrader,
@@ -53,10 +54,6 @@ RESULTS_DIR = Path("results")
 DEFAULT_WORKERS = 2
 BASE_FROM_HELP = ("the base image's source: 'debootstrap' (local, no registry) or an image to "
                   "pull, e.g. debian:bookworm-slim")
-
-
-class UsageError(RuntimeError):
-    """Bad input from the user: printed as one clear line, exit code 2."""
 
 
 @dataclass

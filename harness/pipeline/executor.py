@@ -1,7 +1,7 @@
 """Executors run units of work (one attempt: generate, then evaluate) and hand each finished
 record back to the driver, which alone writes records. An attempt is described by a picklable
 `RunSpec` and a `Unit` and run by `run_attempt`, so executors differ only in where that call
-happens: `local` uses threads of this process; `ray` (harness/pipeline/ray_executor.py) uses
+happens: `local` uses threads of this process; `ray` (harness/pipeline/ray/) uses
 tasks on the nodes of a Ray cluster."""
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ class LocalServices:
         return None
 
 
-class _Hidden(dict):
+class HiddenEnv(dict):
     """A mapping whose repr never shows its values (it carries API keys)."""
 
     def __repr__(self) -> str:
@@ -208,7 +208,7 @@ class RunSpec:
     cpus: float = 1.0
     memory: str = "4g"
     command_timeout: float = 120.0
-    env: Mapping[str, str] = field(default_factory=_Hidden)
+    env: Mapping[str, str] = field(default_factory=HiddenEnv)
     services: Services = field(default_factory=LocalServices)
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # names the process cache
 

@@ -188,7 +188,7 @@ def _executor(args: argparse.Namespace) -> Executor:
         connect()  # fail now, with the engine's error, if no engine answers
         return LocalExecutor(args.workers)
     try:
-        from harness.pipeline.ray_executor import RayExecutor
+        from harness.pipeline.ray import RayExecutor
     except ImportError as exc:
         raise UsageError(f"--executor ray needs Ray ({exc}); install it with "
                          "pip install '.[ray]'") from exc
