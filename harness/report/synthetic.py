@@ -59,7 +59,7 @@ def make_record(instance_id: str, variant: str, attempt: int = 0, *, resolved: b
     return record
 
 
-def _write_trajectory(folder: Path, record: Mapping[str, Any]) -> None:
+def _write_trajectory(folder: Path, record: Mapping[str, Any], patch: str) -> None:
     """A two-turn tool-calling trajectory, saved by the agent's own `Trajectory`."""
     messages: list[dict] = [{"role": "system", "content": "You fix bugs in repositories."},
                             {"role": "user", "content": f"Resolve {record['instance_id']}."}]
@@ -77,16 +77,16 @@ def _write_trajectory(folder: Path, record: Mapping[str, Any]) -> None:
         messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
         trajectory.step(reply, [{"tool_call_id": call.id, "name": call.name,
                                  "arguments": call.arguments, "output": output}])
-    trajectory.finish(str(record["exit_status"]), None)
+    trajectory.finish(str(record["exit_status"]), patch)
 
 
 def _write_artifacts(run_dir: Path, record: Mapping[str, Any]) -> None:
     folder = attempt_folder(run_dir, record["variant"], record["attempt"], record["instance_id"])
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "patch.diff").write_text(f"--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b  # "
-                                       f"{record['instance_id']}\n")
+    patch = f"--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b  # {record['instance_id']}\n"
+    (folder / "patch.diff").write_text(patch)
     (folder / "test_output.txt").write_text(f"eval_status: {record['eval_status']}\n")
-    _write_trajectory(folder, record)
+    _write_trajectory(folder, record, patch)
 
 
 def write_run(run_dir: str | Path, config: Mapping[str, Any], records: Iterable[dict], *,
