@@ -9,6 +9,7 @@ take a screenshot."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import queue
@@ -43,10 +44,11 @@ class DevTools:
         self.timeout = timeout
         to_browser_read, self._to_browser = os.pipe()
         self._from_browser, from_browser_write = os.pipe()
-        # The shell puts our pipe ends on fds 3 and 4, where Chromium looks for them.
+        # bash puts our pipe ends on fds 3 and 4, where Chromium looks for them (dash would
+        # refuse a pipe's fd above 9).
         script = f'exec "$0" "$@" 3<&{to_browser_read} 4>&{from_browser_write}'
         self.process = subprocess.Popen(
-            ["/bin/sh", "-c", script, chromium, *CHROMIUM_FLAGS, "--remote-debugging-pipe",
+            ["/bin/bash", "-c", script, chromium, *CHROMIUM_FLAGS, "--remote-debugging-pipe",
              f"--user-data-dir={profile}", f"--window-size={width},{height}", "about:blank"],
             pass_fds=(to_browser_read, from_browser_write), stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
@@ -166,10 +168,8 @@ class DevTools:
         return path
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(DevToolsError, OSError):  # it may be gone already
             self.call("Browser.close")
-        except (DevToolsError, OSError):
-            pass
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
