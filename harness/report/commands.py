@@ -69,7 +69,7 @@ def _register_view(subparsers: argparse._SubParsersAction) -> None:
                       "page per attempt) to OUT_DIR instead of serving them")
     view.add_argument("--host", default=DEFAULT_VIEW_HOST,
                       help="address to serve on; anything but loopback lets others read the run")
-    view.add_argument("--port", type=non_negative_int, default=DEFAULT_VIEW_PORT,
+    view.add_argument("--port", type=non_negative_int, default=DEFAULT_VIEW_PORT, metavar="N",
                       help="port to serve on (0: any free port)")
     view.set_defaults(func=_lazy("cmd_view", "harness.report.view.command"))
 
