@@ -69,8 +69,9 @@ def write_site(run_dir: str | Path, out_dir: str | Path) -> RunListing:
         return Path(os.path.relpath(entry.folder / name, (out / page).parent)).as_posix()
 
     for position, entry in enumerate(listing.entries):
-        write_atomic(out / page_path(entry), render_attempt(listing, position, raw_href))
-    write_atomic(out / INDEX_PAGE, index_page(listing))
+        write_atomic(out / page_path(entry), render_attempt(listing, position, raw_href),
+                     durable=False)
+    write_atomic(out / INDEX_PAGE, index_page(listing), durable=False)
     return listing
 
 
@@ -99,8 +100,9 @@ class ViewSite:
         self._stamp: tuple | None = None
         self._listing: RunListing | None = None
         self._pages: dict[str, int] = {}
+        self._index = b""
 
-    def _changed_stamp(self) -> tuple:
+    def _stamp_now(self) -> tuple:
         stamp = []
         for name in ("config.json", "records.jsonl"):
             try:
@@ -110,23 +112,26 @@ class ViewSite:
                 stamp.append(None)
         return tuple(stamp)
 
-    def listing(self) -> tuple[RunListing, dict[str, int]]:
+    def listing(self) -> tuple[RunListing, dict[str, int], bytes]:
+        """The run's attempts, their pages' paths and the index page, read again when the
+        run's config or records changed since the last request."""
         with self._lock:
-            stamp = self._changed_stamp()
+            stamp = self._stamp_now()
             if self._listing is None or stamp != self._stamp:
                 self._listing = list_attempts(self.run_dir)
                 self._pages = {page_path(e): i for i, e in enumerate(self._listing.entries)}
+                self._index = index_page(self._listing).encode()
                 self._stamp = stamp
-            return self._listing, self._pages
+            return self._listing, self._pages, self._index
 
     def respond(self, path: str) -> Response:
         try:
-            listing, pages = self.listing()
+            listing, pages, index = self.listing()
         except RunInputError as exc:
             return _error_page(HTTPStatus.INTERNAL_SERVER_ERROR, str(exc))
         path = path.lstrip("/")
         if path in ("", INDEX_PAGE):
-            return Response(HTTPStatus.OK, index_page(listing).encode())
+            return Response(HTTPStatus.OK, index)
         if path in pages:
             page = render_attempt(listing, pages[path], lambda _e, name, _p: name)
             return Response(HTTPStatus.OK, page.encode())
