@@ -184,6 +184,9 @@ def test_the_index_follows_a_live_run_and_survives_a_bad_line(server):
     records = (run / "records.jsonl").read_text()
     (run / "records.jsonl").write_text("".join(records.splitlines(keepends=True)[:2]))
     assert "2 unsubmitted" in get(server, "/")[2]
+    # an attempt still running (a trajectory, no record yet) can be watched step by step
+    status, _, body = get(server, "/attempts/k2.6/attempt-0/acme__w-2/index.html")
+    assert status == 200 and "o-unsubmitted" in body and 'id="step-2"' in body
     (run / "records.jsonl").write_text("garbage\n" + records)
     status, _, body = get(server, "/")
     assert status == 500 and re.search(r"records\.jsonl:1: malformed record", body)

@@ -171,6 +171,14 @@ def test_written_pages_render_in_chromium(run_dir, chromium_binary, tmp_path):
                          capture_output=True, text=True, timeout=120, check=True).stdout
     assert dom.count('<section class="step"') == 3
     assert "&lt;script&gt;window.pwned" in dom and HOSTILE not in dom
+    # the written index filters as the served one does (its script allowed by its hash)
+    with DevTools(chromium_binary, tmp_path / "devtools") as browser:
+        browser.navigate((out / "index.html").as_uri())
+        browser.type_into("#filter-text", "empty_patch")
+        assert visible_rows(browser) == ["k2.5"]
+        browser.click("#attempts tbody tr:not([hidden]) a", navigates=True)
+        assert browser.evaluate("document.querySelector('#patch').innerText").endswith(
+            "The patch is empty.")
     # the raw links lead into the run's own folder
     raw = re.findall(r'<a class="raw" href="([^"]+)"', dom)
     targets = {(out / pages[2]).parent.joinpath(unquote(h)).resolve() for h in raw}

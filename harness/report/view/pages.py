@@ -283,8 +283,8 @@ def _log_sections(detail: AttemptDetail, links: AttemptLinks) -> str:
     parts = ['<section id="logs"><h2>Test log</h2>']
     for name, text in detail.logs.items():
         shown, note = _cut(text)
-        parts.append(f"<h3><code>{escape(name)}</code>{_raw_link(links, name)}</h3>{note}"
-                     f'<pre class="log">{escape(shown)}</pre>')
+        log = f'<pre class="log">{escape(shown)}</pre>' if text else "<p>(empty)</p>"
+        parts.append(f"<h3><code>{escape(name)}</code>{_raw_link(links, name)}</h3>{note}{log}")
     return "".join(parts) + "</section>"
 
 

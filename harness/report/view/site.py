@@ -23,8 +23,13 @@ from urllib.parse import unquote, urlsplit
 from harness.agent.trajectory import find_trajectory
 from harness.fsutil import write_atomic
 from harness.report.records import RunInputError
-from harness.report.view.attempts import RAW_FILES, AttemptEntry, RunListing, list_attempts
-from harness.report.view.attempts import load_detail as read_attempt
+from harness.report.view.attempts import (
+    RAW_FILES,
+    AttemptEntry,
+    RunListing,
+    list_attempts,
+    load_detail,
+)
 from harness.report.view.pages import (
     FILTER_SCRIPT,
     INDEX_PAGE,
@@ -56,7 +61,7 @@ def render_attempt(listing: RunListing, position: int, raw_href: RawHref) -> str
                                      lambda e: relative(page_path(e), page))
     links = AttemptLinks(relative(INDEX_PAGE, page), previous, following,
                          {f.name: raw_href(entry, f.name, page) for f in raw_files(entry)})
-    return attempt_page(read_attempt(entry), links)
+    return attempt_page(load_detail(entry), links)
 
 
 def write_site(run_dir: str | Path, out_dir: str | Path) -> RunListing:
