@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import posixpath
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -150,9 +151,7 @@ def index_page(listing: RunListing) -> str:
     it every row shows)."""
     entries = listing.entries
     statuses = sorted({s for e in entries for s in e.statuses})
-    counts = {}
-    for entry in entries:
-        counts[entry.outcome] = counts.get(entry.outcome, 0) + 1
+    counts = Counter(entry.outcome for entry in entries)
     tally = ", ".join(f"{n} {escape(k)}" for k, n in sorted(counts.items()))
     warnings = "".join(f"<li>{escape(w)}</li>" for w in listing.warnings)
     headers = ["instance", "repo", "variant", "attempt", "outcome", "exit status",
