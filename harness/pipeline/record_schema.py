@@ -59,8 +59,9 @@ class CarriedOver(_Part):
 
 
 class Paths(_Part):
-    dir: str = Field(description="the attempt's folder, relative to the run directory")
-    trajectory: str | None = Field(None, description="its trajectory file (agent attempts)")
+    dir: str = Field(description="`<variant>/attempt-<k>/<instance_id>`")
+    trajectory: str | None = Field(None, description=(
+        "`<dir>/<instance_id>.traj.json`; baselines write none"))
 
 
 EVAL_STATUS_TEXT = (
@@ -152,8 +153,10 @@ class AttemptRecord(_Part):
         "times the attempt was started again (elsewhere, or in a new process) because the node "
         "or process running it died (`--executor ray`, bounded); 0 otherwise. The files and "
         "`turns` are those of the run that finished; `usage` and `cost_usd` also include the "
-        "paid calls of the runs that died (see `carried_over`)"))
-    paths: Paths | None = Field(None, description="where the attempt's files are")
+        "paid calls of the runs that died, the request each was waiting on among them (the "
+        "cluster's coordinator counted them as they were sent and made; see `carried_over`)"))
+    paths: Paths | None = Field(None, description=(
+        "the attempt's files, relative to the run's folder"))
     finished_at: str = Field("", description="ISO-8601 UTC")
 
     @property

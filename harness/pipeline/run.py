@@ -24,6 +24,7 @@ import docker
 
 from harness.agent.loop import AgentLimits, ExitStatus
 from harness.agent.prompts import load_prompt
+from harness.agent.trajectory import trajectory_name
 from harness.evaluation.graders import GraderOptions, official_grader
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.runner import EvalResult, Evaluator
@@ -421,7 +422,8 @@ class AttemptContext:
             patch_sha256=result.patch_sha256 if result else None,
             binary_files=generation.binary_files,
             retries=len(tries) - 1,
-            paths=Paths(dir=str(relative), trajectory=str(relative / "trajectory.json")),
+            paths=Paths(dir=str(relative), trajectory=str(
+                relative / trajectory_name(unit.instance.instance_id))),
             finished_at=finished_now(),
         )
 

@@ -9,10 +9,16 @@ import json
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from harness.agent.trajectory import Trajectory, trajectory_name
+from harness.models import Completion
+from harness.models.types import ToolCall
+from harness.models.usage import CallUsage, Cost
 from harness.pipeline.record_schema import AttemptRecord
+from harness.pipeline.records import attempt_folder
 
 PRICE_PER_1K = 0.020  # RunAPI catalog figure, for k2.5 and k2.6 alike
 LANGUAGES = {"acme/widgets": "python", "acme/gears": "go", "acme/dials": "ts", "acme/knobs": "js"}
@@ -44,21 +50,40 @@ def make_record(instance_id: str, variant: str, attempt: int = 0, *, resolved: b
         price_table="runapi-catalog@2026-11-24.1", turns=20,
         seconds={"generate": 100.0, "evaluate": 20.0, "total": 120.0},
         patch_sha256="0" * 64, finished_at="2026-11-24T12:00:00Z",
-        paths={"dir": folder, "trajectory": f"{folder}/trajectory.json"},
+        paths={"dir": folder, "trajectory": f"{folder}/{trajectory_name(instance_id)}"},
     ).model_dump(by_alias=True, mode="json")
     record.update(overrides)
     return record
 
 
+def _write_trajectory(folder: Path, record: Mapping[str, Any], patch: str) -> None:
+    """A two-turn tool-calling trajectory, saved by the agent's own `Trajectory`."""
+    messages: list[dict] = [{"role": "system", "content": "You fix bugs in repositories."},
+                            {"role": "user", "content": f"Resolve {record['instance_id']}."}]
+    trajectory = Trajectory(folder / trajectory_name(record["instance_id"]),
+                            {"instance_id": record["instance_id"], "variant": record["variant"],
+                             "prompt": "agent"}, messages)
+    calls = [ToolCall("call-0", "bash", json.dumps({"command": "grep -rn clamp ."})),
+             ToolCall("call-1", "submit", "{}")]
+    for number, (call, output) in enumerate(zip(calls, ("x.py:1:a", "submitted"), strict=True)):
+        reply = Completion(f"Step {number}.", f"Thinking about step {number}.", [call],
+                           "tool_calls", CallUsage(prompt_tokens=2_000, completion_tokens=200,
+                                                   reasoning_tokens=100),
+                           Cost(Decimal("0.0044"), "priced", "runapi-catalog@2026-11-24.1"))
+        messages.append(dict(reply.message()))
+        messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
+        trajectory.step(reply, [{"tool_call_id": call.id, "name": call.name,
+                                 "arguments": call.arguments, "output": output}])
+    trajectory.finish(str(record["exit_status"]), patch)
+
+
 def _write_artifacts(run_dir: Path, record: Mapping[str, Any]) -> None:
-    folder = (run_dir / record["variant"] / f"attempt-{record['attempt']}"
-              / record["instance_id"])
+    folder = attempt_folder(run_dir, record["variant"], record["attempt"], record["instance_id"])
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "patch.diff").write_text(f"--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b  # "
-                                       f"{record['instance_id']}\n")
+    patch = f"--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b  # {record['instance_id']}\n"
+    (folder / "patch.diff").write_text(patch)
     (folder / "test_output.txt").write_text(f"eval_status: {record['eval_status']}\n")
-    (folder / "trajectory.json").write_text(json.dumps({"messages": [], "turns":
-                                                        record.get("turns", 0)}))
+    _write_trajectory(folder, record, patch)
 
 
 def write_run(run_dir: str | Path, config: Mapping[str, Any], records: Iterable[dict], *,

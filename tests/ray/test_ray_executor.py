@@ -132,7 +132,7 @@ def test_a_scripted_agent_on_the_cluster_matches_the_local_executor(tmp_path, cl
     assert all(r["eval_status"] == "resolved" and r["turns"] == 2 for r in ray_rows)
     trajectory = json.loads((tmp_path / "results" / ray_id / ray_rows[0]["paths"]["trajectory"])
                             .read_text())
-    assert trajectory["exit_status"] == "submitted" and len(trajectory["steps"]) == 2
+    assert trajectory["info"]["exit_status"] == "submitted" and len(trajectory["steps"]) == 2
     # The nodes never had the key in their environment, and no log of theirs shows it.
     for node in cluster.nodes:
         for log in node.temp_dir.rglob("*"):
