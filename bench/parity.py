@@ -31,10 +31,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.evaluation.graders import GraderOptions, official_grader  # noqa: E402
-from harness.evaluation.patches import touched_paths  # noqa: E402
 from harness.evaluation.runner import EvalResult, Evaluator  # noqa: E402
 from harness.instances.loaders import load_instances  # noqa: E402
 from harness.instances.model import Instance  # noqa: E402
+from harness.patches import touched_paths  # noqa: E402
 from harness.sandbox.engine import connect, remove_containers  # noqa: E402
 from harness.sandbox.images import ImageBuilder  # noqa: E402
 from harness.suites import Suite, load_suite  # noqa: E402

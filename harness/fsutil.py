@@ -27,12 +27,15 @@ def is_safe_name(name: str) -> bool:
     return bool(SAFE_NAME.fullmatch(name))
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write, fsync and rename: a reader sees the old file or the whole new one, never half."""
+def write_atomic(path: Path, content: str | bytes, *, durable: bool = True) -> None:
+    """Write, fsync and rename: a reader sees the old file or the whole new one, never half.
+    `durable=False` skips the fsync, for files made again at will (the viewer's pages): after
+    a crash such a file may be lost, never half-written over the old one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as handle:
         handle.write(content.encode() if isinstance(content, str) else content)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
     os.replace(tmp, path)

@@ -10,8 +10,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from harness.evaluation.patches import touched_paths
 from harness.instances.model import Instance
+from harness.patches import touched_paths
 
 K1 = 1.2
 B = 0.75

@@ -1,5 +1,12 @@
 """An attempt's trajectory, rewritten (atomically) after every step so a crash loses at most
-the step in flight: every message, tool call, observation, usage and cost per call, timings."""
+the step in flight: every message, tool call, observation, usage and cost per call, timings.
+
+The file is `<instance_id>.traj.json` in the attempt's folder, in the top-level shape that
+mini-swe-agent writes and its inspector (`mini-extra inspector`) browses: `messages` (the
+chat, OpenAI style), `info` (`exit_status`, `submission`, `model_stats`) and
+`trajectory_format`. Our own keys sit beside them: `steps` (usage, cost and latency per model
+call, observations, notes), `usage`, `cost_usd`, `started` and the attempt's meta
+(`instance_id`, `variant`, `prompt` or `mode`). docs/records.md describes every key."""
 
 from __future__ import annotations
 
@@ -12,6 +19,24 @@ from typing import Any
 from harness.fsutil import write_atomic
 from harness.models import Completion, UsageSum
 from harness.models.usage import cost_json
+
+TRAJECTORY_SUFFIX = ".traj.json"
+LEGACY_TRAJECTORY_NAME = "trajectory.json"  # what runs before the rename wrote
+TRAJECTORY_FORMAT = "mini-swe-agent-1.1"  # the shape mini-swe-agent 2.x saves and reads
+
+
+def trajectory_name(instance_id: str) -> str:
+    """The trajectory file's name in an attempt folder (`*.traj.json`: what mini-swe-agent's
+    inspector looks for when given a folder)."""
+    return f"{instance_id}{TRAJECTORY_SUFFIX}"
+
+
+def find_trajectory(folder: Path, instance_id: str) -> Path | None:
+    """The attempt's trajectory file: the current name, else the one older runs wrote."""
+    for name in (trajectory_name(instance_id), LEGACY_TRAJECTORY_NAME):
+        if (folder / name).is_file():
+            return folder / name
+    return None
 
 
 class Trajectory:
@@ -27,6 +52,8 @@ class Trajectory:
         self.usage = UsageSum()
         self.started = time.time()
         self.exit_status: str | None = None
+        self.submission: str | None = None
+        self.info: dict[str, Any] = {}  # what `finish` adds: error, repairs, binary_files
         self.save()
 
     def step(self, completion: Completion | None, observations: list[dict[str, Any]],
@@ -57,14 +84,23 @@ class Trajectory:
     def turns(self) -> int:
         return self.usage.calls
 
-    def finish(self, exit_status: str, extra: dict[str, Any] | None = None) -> None:
+    def finish(self, exit_status: str, submission: str | None = None,
+               extra: dict[str, Any] | None = None) -> None:
+        """End the attempt: its status, the patch it submitted (None when it produced none)
+        and anything else worth keeping (`error`, `repairs`, `binary_files`) under `info`."""
         self.exit_status = exit_status
-        self.meta.update(extra or {})
+        self.submission = submission
+        self.info.update(extra or {})
         self.save()
 
     def save(self) -> None:
-        data = {**self.meta, "exit_status": self.exit_status, "started": self.started,
-                "usage": self.usage.usage_json(), "cost_usd": self.usage.cost_usd,
+        cost = self.usage.cost_usd
+        info = {"exit_status": self.exit_status, "submission": self.submission,
+                # instance_cost is null (not 0) while any call is unpriced
+                "model_stats": {"instance_cost": cost, "api_calls": self.usage.calls},
+                **self.info}
+        data = {"trajectory_format": TRAJECTORY_FORMAT, **self.meta, "info": info,
+                "started": self.started, "usage": self.usage.usage_json(), "cost_usd": cost,
                 "steps": self.steps, "messages": self.messages}
         text = json.dumps(data, default=str)
         write_atomic(self.path, text if self.redact is None else self.redact(text))

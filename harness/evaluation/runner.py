@@ -23,17 +23,10 @@ from harness.evaluation.grading import (
     sentinel_breach,
 )
 from harness.evaluation.parsers import ParseError, parse_results
-from harness.evaluation.patches import (
-    glob_ere,
-    matches_any,
-    patch_sha256,
-    protected_paths,
-    shadow_ere,
-    strip_binary,
-    written_paths,
-)
+from harness.evaluation.paths import glob_ere, matches_any, protected_paths, shadow_ere
 from harness.instances.images import ImageNameError, image_name
 from harness.instances.model import Instance
+from harness.patches import patch_sha256, strip_binary, written_paths
 from harness.sandbox.container import (
     FILE_CAP,
     Limits,

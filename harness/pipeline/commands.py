@@ -15,6 +15,7 @@ from pathlib import Path
 
 from harness.argtypes import positive_int
 from harness.cli import exits_2_on
+from harness.errors import UsageError
 from harness.evaluation.graders import (
     GraderError,
     OfficialGrader,
@@ -23,7 +24,6 @@ from harness.evaluation.graders import (
     official_grader,
 )
 from harness.evaluation.grading import EvalStatus
-from harness.evaluation.patches import patch_sha256
 from harness.evaluation.runner import EvalResult, Evaluator
 from harness.instances.errors import RowError, SourceUnavailable
 from harness.instances.images import ImageNameError
@@ -35,6 +35,7 @@ from harness.instances.select import (
     select_instances,
     selection_kwargs,
 )
+from harness.patches import patch_sha256
 from harness.pipeline.evaluate import EvalJob, EvalRun, write_eval_run, write_reports
 from harness.pipeline.predictions import PredictionError, load_predictions
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
@@ -53,10 +54,6 @@ RESULTS_DIR = Path("results")
 DEFAULT_WORKERS = 2
 BASE_FROM_HELP = ("the base image's source: 'debootstrap' (local, no registry) or an image to "
                   "pull, e.g. debian:bookworm-slim")
-
-
-class UsageError(RuntimeError):
-    """Bad input from the user: printed as one clear line, exit code 2."""
 
 
 @dataclass

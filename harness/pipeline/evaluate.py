@@ -18,9 +18,9 @@ from harness.evaluation.runner import EvalResult, Evaluator
 from harness.evaluation.summary import summarize
 from harness.fsutil import dir_name, write_atomic
 from harness.instances.model import Instance
-from harness.models import UsageSum
 from harness.pipeline.progress import LiveProgress
-from harness.pipeline.records import attempt_folder, finished_now, record_line, verdict_fields
+from harness.pipeline.record_schema import AttemptRecord, Paths
+from harness.pipeline.records import attempt_folder, finished_now, verdict_fields
 from harness.sandbox.engine import remove_containers
 
 log = logging.getLogger(__name__)
@@ -151,25 +151,23 @@ def _second_opinion(results: list[EvalResult], total: int) -> dict[str, Any]:
             "disputes": {r.instance_id: r.disputes for r in results if r.disputed}}
 
 
-def eval_record(run_id: str, job: EvalJob, result: EvalResult) -> dict[str, Any]:
+def eval_record(run_id: str, job: EvalJob, result: EvalResult) -> AttemptRecord:
     """A graded prediction as a run record (docs/records.md: attempt 0, mode `predictions`),
     so `harness report`, `compare` and `gate` read eval runs as they read `harness run`s. A
     prediction's cost is unknown here (null: unpriced); gold and empty cost nothing."""
     seconds = round(sum(result.seconds.values()), 3)
     folder = attempt_folder(Path(), job.model_name, 0, job.instance.instance_id)
-    return {
-        "run_id": run_id, "instance_id": job.instance.instance_id, "repo": job.instance.repo,
-        "language": job.instance.language, "variant": job.model_name, "model": job.model_name,
-        "attempt": 0, "mode": "predictions", "exit_status": "submitted",
-        **verdict_fields(result), "grader": result.grader,
-        "infra_error": (result.error or str(result.status)) if result.status.is_infra else None,
-        "usage": UsageSum().usage_json(), "cost_usd": 0.0 if job.baseline else None,
-        "price_table": None, "turns": 0,
-        "seconds": {"generate": 0.0, "evaluate": seconds, "total": seconds},
-        "patch_sha256": result.patch_sha256, "binary_files": result.binary_files_dropped,
-        "retries": 0, "node": None, "node_retries": 0, "paths": {"dir": str(folder)},
-        "finished_at": finished_now(),
-    }
+    return AttemptRecord(
+        run_id=run_id, instance_id=job.instance.instance_id, repo=job.instance.repo,
+        language=job.instance.language, variant=job.model_name, model=job.model_name,
+        attempt=0, mode="predictions", exit_status="submitted",
+        **verdict_fields(result), grader=result.grader,
+        infra_error=(result.error or str(result.status)) if result.status.is_infra else None,
+        cost_usd=0.0 if job.baseline else None,
+        seconds={"generate": 0.0, "evaluate": seconds, "total": seconds},
+        patch_sha256=result.patch_sha256, binary_files=result.binary_files_dropped,
+        paths=Paths(dir=str(folder)), finished_at=finished_now(),
+    )
 
 
 def write_eval_run(results_dir: Path, config: dict[str, Any], jobs: list[EvalJob],
@@ -177,7 +175,7 @@ def write_eval_run(results_dir: Path, config: dict[str, Any], jobs: list[EvalJob
     """config.json and records.jsonl of an eval run, rewritten whole each time it is run
     (its verdicts are reused from the per-instance report.json files)."""
     by_key = {(r.instance_id, r.model_name_or_path): r for r in results}
-    lines = [record_line(eval_record(config["run_id"], job, by_key[key]))
+    lines = [eval_record(config["run_id"], job, by_key[key]).line()
              for job in jobs if (key := (job.instance.instance_id, job.model_name)) in by_key]
     write_atomic(results_dir / "config.json", json.dumps(config, indent=2) + "\n")
     write_atomic(results_dir / "records.jsonl", "".join(lines))

@@ -1,7 +1,7 @@
 """Executors run units of work (one attempt: generate, then evaluate) and hand each finished
 record back to the driver, which alone writes records. An attempt is described by a picklable
 `RunSpec` and a `Unit` and run by `run_attempt`, so executors differ only in where that call
-happens: `local` uses threads of this process; `ray` (harness/pipeline/ray_executor.py) uses
+happens: `local` uses threads of this process; `ray` (harness/pipeline/ray/) uses
 tasks on the nodes of a Ray cluster."""
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any, Protocol
+from typing import Protocol
 
+from harness.pipeline.record_schema import AttemptRecord
 from harness.pipeline.run import RunSpec, Unit, context_for, run_attempt
 from harness.sandbox.engine import remove_containers
 
-OnRecord = Callable[[dict[str, Any]], None]
+OnRecord = Callable[[AttemptRecord], None]
 
 
 class AttemptsLost(RuntimeError):
@@ -57,7 +58,7 @@ class LocalExecutor:
         remove_containers(client, spec.config.run_id)  # left by a killed run
         interrupted = threading.Event()
 
-        def guarded(unit: Unit) -> dict[str, Any] | None:
+        def guarded(unit: Unit) -> AttemptRecord | None:
             if stop.is_set():
                 return None
             try:

@@ -20,10 +20,10 @@ from harness.agent.prompts import load_prompt, render
 from harness.agent.retrieval import candidate_paths
 from harness.agent.single_shot import run_single_shot
 from harness.agent.tools import Toolbox, ToolError
-from harness.agent.trajectory import Trajectory
-from harness.evaluation.patches import strip_binary
+from harness.agent.trajectory import Trajectory, trajectory_name
 from harness.instances.model import Instance
 from harness.models import ModelClient, ModelError, UsageSum
+from harness.patches import strip_binary
 from harness.sandbox.container import Limits, SandboxError
 from harness.sandbox.images import ImageBuilder, ImageBuildError
 from harness.sandbox.session import Session
@@ -119,7 +119,7 @@ class AgentGenerator:
         started = time.monotonic()
         workdir = self.ctx.suite.image.workdir
         messages = render(self.prompt, instance, workdir)
-        trajectory = Trajectory(attempt_dir / "trajectory.json",
+        trajectory = Trajectory(attempt_dir / trajectory_name(instance.instance_id),
                                 {"instance_id": instance.instance_id, "variant": self.variant,
                                  "prompt": self.prompt.name}, messages, redact=self.redact)
         model = self.client.for_instance(scope)
@@ -130,13 +130,13 @@ class AgentGenerator:
                                    tool_errors=(ToolError,))
                 patch = session.diff(instance.base_commit)
         except (ImageBuildError, SandboxError, docker.errors.DockerException, OSError) as exc:
-            trajectory.finish(str(ExitStatus.INFRA_ERROR), {"error": str(exc)})
+            trajectory.finish(str(ExitStatus.INFRA_ERROR), extra={"error": str(exc)})
             return Generation(None, ExitStatus.INFRA_ERROR, trajectory.usage,
                               time.monotonic() - started, error=str(exc),
                               trajectory=str(trajectory.path))
         _, binary = strip_binary(patch)
         note = trajectory.steps[-1].get("note", "") if trajectory.steps else ""
-        trajectory.finish(str(status), {"patch": patch, "binary_files": binary})
+        trajectory.finish(str(status), patch, {"binary_files": binary})
         return Generation(patch, status, trajectory.usage, time.monotonic() - started,
                           error=note if status is not ExitStatus.SUBMITTED else "",
                           binary_files=binary, trajectory=str(trajectory.path))
@@ -179,7 +179,7 @@ class SingleShotGenerator:
 
     def generate(self, instance: Instance, attempt_dir: Path, scope: str) -> Generation:
         started = time.monotonic()
-        trajectory = Trajectory(attempt_dir / "trajectory.json",
+        trajectory = Trajectory(attempt_dir / trajectory_name(instance.instance_id),
                                 {"instance_id": instance.instance_id, "variant": self.variant,
                                  "mode": "single-shot"}, [], redact=self.redact)
         model = self.client.for_instance(scope)
@@ -203,11 +203,11 @@ class SingleShotGenerator:
                                      max_chars=self.max_chars, oracle=self.oracle)
         except ModelError as exc:
             status = exit_status_for(exc)
-            trajectory.finish(str(status), {"error": str(exc)})
+            trajectory.finish(str(status), extra={"error": str(exc)})
             return Generation(None, status, trajectory.usage, time.monotonic() - started,
                               error=str(exc), trajectory=str(trajectory.path))
         status = ExitStatus(result.exit_status)
-        trajectory.finish(str(status), {"repairs": result.repairs, "error": result.error,
-                                        "patch": result.patch})
+        trajectory.finish(str(status), result.patch,
+                          {"repairs": result.repairs, "error": result.error})
         return Generation(result.patch, status, trajectory.usage, time.monotonic() - started,
                           error=result.error or "", trajectory=str(trajectory.path))

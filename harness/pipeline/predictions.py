@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from harness.fsutil import dir_name, write_atomic
+from harness.pipeline.record_schema import AttemptRecord
 
 
 class PredictionError(ValueError):
@@ -100,7 +100,7 @@ def predictions_file(run_dir: Path, variant: str, attempt: int | None = None) ->
 
 
 def write_run_predictions(run_dir: Path, variants: Iterable[str], instance_ids: Iterable[str],
-                          attempts: int, done: Mapping[tuple[str, str, int], dict[str, Any]]
+                          attempts: int, done: Mapping[tuple[str, str, int], AttemptRecord]
                           ) -> None:
     """Rebuild a run's predictions from its records: one SWE-bench row (instance_id,
     model_name_or_path = the variant, model_patch) per graded attempt, in suite order. An
@@ -111,9 +111,9 @@ def write_run_predictions(run_dir: Path, variants: Iterable[str], instance_ids: 
             rows = []
             for instance_id in ids:
                 record = done.get((instance_id, variant, attempt))
-                if record is None or record["eval_status"] is None:
+                if record is None or record.eval_status is None or record.paths is None:
                     continue
-                patch_file = run_dir / record["paths"]["dir"] / "patch.diff"
+                patch_file = run_dir / record.paths.dir / "patch.diff"
                 patch = patch_file.read_text() if patch_file.is_file() else ""
                 rows.append({"instance_id": instance_id, "model_name_or_path": variant,
                              "model_patch": patch})

@@ -11,9 +11,11 @@ import sys
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TextIO
 
 from tqdm import tqdm
+
+from harness.pipeline.record_schema import AttemptRecord
 
 
 @dataclass
@@ -28,17 +30,17 @@ class RunTally:
     spent_usd: float = 0.0
     unpriced: int = 0  # attempts whose cost is unknown: not in spent_usd
 
-    def add(self, record: dict[str, Any]) -> None:
-        variant = record["variant"]
+    def add(self, record: AttemptRecord) -> None:
+        variant = record.variant
         self.finished[variant] = self.finished.get(variant, 0) + 1
-        self.resolved[variant] = self.resolved.get(variant, 0) + bool(record["resolved"])
-        self.infra_errors += bool(record.get("infra_error"))
-        if record.get("cost_usd") is None:
-            self.unpriced += record.get("mode") != "baseline"
+        self.resolved[variant] = self.resolved.get(variant, 0) + record.resolved
+        self.infra_errors += bool(record.infra_error)
+        if record.cost_usd is None:
+            self.unpriced += record.mode != "baseline"
         else:
-            self.spent_usd += record["cost_usd"]
+            self.spent_usd += record.cost_usd
 
-    def add_all(self, records: Iterable[dict[str, Any]]) -> RunTally:
+    def add_all(self, records: Iterable[AttemptRecord]) -> RunTally:
         for record in records:
             self.add(record)
         return self
@@ -57,11 +59,11 @@ class RunTally:
         return f"{variants} | {errors} | {spent}"
 
 
-def outcome(record: dict[str, Any]) -> str:
+def outcome(record: AttemptRecord) -> str:
     """One word for how an attempt ended: its verdict, else why it has none."""
-    if record.get("infra_error"):
-        return f"infra error ({str(record['infra_error'])[:80]})"
-    return record.get("eval_status") or record.get("exit_status") or "?"
+    if record.infra_error:
+        return f"infra error ({record.infra_error[:80]})"
+    return record.eval_status or record.exit_status or "?"
 
 
 class LiveProgress:

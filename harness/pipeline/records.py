@@ -13,12 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from harness.evaluation.runner import EvalResult
 from harness.fsutil import dir_name
+from harness.pipeline.record_schema import AttemptRecord
 
 log = logging.getLogger(__name__)
 
-RECORD_SCHEMA = 1
 AttemptKey = tuple[str, str, int]  # (instance_id, variant, attempt)
 
 
@@ -57,29 +59,69 @@ def verdict_fields(result: EvalResult | None) -> dict[str, Any]:
             "failing_tests": failing[:FAILING_TESTS_KEPT]}
 
 
-def record_key(record: dict[str, Any]) -> AttemptKey:
-    return (record["instance_id"], record["variant"], int(record["attempt"]))
+def split_torn_tail(data: bytes, path: Path) -> tuple[bytes, list[str]]:
+    """The one rule for a records file's end: a last line that is not JSON was cut short by a
+    crash mid-write and is dropped, with a warning; every other line must be a record."""
+    body = data.rstrip()
+    cut = body.rfind(b"\n") + 1
+    last = body[cut:]
+    if not last.strip():
+        return body, []
+    try:
+        json.loads(last)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        number = body.count(b"\n") + 1
+        return body[:cut], [f"{path}:{number}: last line is cut short (a crash mid-write?); "
+                            "skipped"]
+    return body + b"\n", []
 
 
-def read_records(path: Path) -> dict[AttemptKey, dict[str, Any]]:
-    """The last record per attempt. A cut-short final line (a crash mid-write) is dropped with
-    a warning; a malformed line anywhere else is an error."""
+def _where(error: Any) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "record"
+
+
+def parse_record(line: bytes | str, path: Path, number: int) -> AttemptRecord:
+    """One line as a record; RecordError names the file, line, field and what was expected."""
+    where = f"{path}:{number}"
+    try:
+        data = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RecordError(f"{where}: malformed record ({exc})") from exc
+    if not isinstance(data, dict):
+        raise RecordError(f"{where}: a record must be a JSON object")
+    try:
+        return AttemptRecord.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        missing = [_where(e) for e in errors if e["type"] == "missing"]
+        if missing:
+            raise RecordError(f"{where}: record lacks {', '.join(missing)}") from exc
+        wrong = "; ".join(f"{_where(e)} ({e['msg'].lower()}, got {e['input']!r})"
+                          for e in errors[:5])
+        raise RecordError(f"{where}: wrong type for {wrong}") from exc
+
+
+def read_record_lines(path: Path) -> tuple[list[tuple[int, bytes]], list[str]]:
+    """The numbered non-empty lines of a records file, torn tail dropped (with a warning)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RecordError(f"{path}: cannot read records ({exc.strerror})") from exc
+    data, warnings = split_torn_tail(data, path)
+    lines = [(number, raw) for number, raw in enumerate(data.split(b"\n"), start=1)
+             if raw.strip()]
+    return lines, warnings
+
+
+def read_records(path: Path) -> dict[AttemptKey, AttemptRecord]:
+    """The last record per attempt (a missing file: none). A malformed line is an error."""
     if not path.is_file():
         return {}
-    lines = path.read_bytes().split(b"\n")
-    records: dict[AttemptKey, dict[str, Any]] = {}
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-            records[record_key(record)] = record
-        except (ValueError, KeyError, TypeError) as exc:
-            if number == len(lines) or (number == len(lines) - 1 and not lines[-1]):
-                log.warning("%s line %d: cut short (a crash mid-write?); ignored", path, number)
-                continue
-            raise RecordError(f"{path} line {number}: not a valid record ({exc})") from exc
-    return records
+    lines, warnings = read_record_lines(path)
+    for warning in warnings:
+        log.warning("%s", warning)
+    records = (parse_record(raw, path, number) for number, raw in lines)
+    return {record.key: record for record in records}
 
 
 class RecordWriter:
@@ -104,8 +146,8 @@ class RecordWriter:
                 handle.truncate(keep)
             log.warning("%s: dropped a partial last line (%d bytes)", self.path, len(data) - keep)
 
-    def append(self, record: dict[str, Any]) -> None:
-        line = record_line(record)
+    def append(self, record: AttemptRecord) -> None:
+        line = record.line()
         if self.redact is not None:
             line = self.redact(line)
         with self._lock:
@@ -125,7 +167,3 @@ class RecordWriter:
 def finished_now() -> str:
     """A record's `finished_at`: ISO-8601 UTC, to the second."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def record_line(record: dict[str, Any]) -> str:
-    return json.dumps({"schema": RECORD_SCHEMA, **record}, default=str) + "\n"

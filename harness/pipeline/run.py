@@ -24,6 +24,7 @@ import docker
 
 from harness.agent.loop import AgentLimits, ExitStatus
 from harness.agent.prompts import load_prompt
+from harness.agent.trajectory import trajectory_name
 from harness.evaluation.graders import GraderOptions, official_grader
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.runner import EvalResult, Evaluator
@@ -52,13 +53,13 @@ from harness.pipeline.generate import (
 )
 from harness.pipeline.predictions import write_run_predictions
 from harness.pipeline.progress import LiveProgress, RunTally, outcome
+from harness.pipeline.record_schema import AttemptRecord, CarriedOver, Paths
 from harness.pipeline.records import (
     AttemptKey,
     RecordWriter,
     attempt_folder,
     finished_now,
     read_records,
-    record_key,
     verdict_fields,
 )
 from harness.sandbox.container import Limits
@@ -187,7 +188,7 @@ class LocalServices:
         return None
 
 
-class _Hidden(dict):
+class HiddenEnv(dict):
     """A mapping whose repr never shows its values (it carries API keys)."""
 
     def __repr__(self) -> str:
@@ -209,7 +210,7 @@ class RunSpec:
     cpus: float = 1.0
     memory: str = "4g"
     command_timeout: float = 120.0
-    env: Mapping[str, str] = field(default_factory=_Hidden)
+    env: Mapping[str, str] = field(default_factory=HiddenEnv)
     services: Services = field(default_factory=LocalServices)
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # names the process cache
 
@@ -335,7 +336,7 @@ class AttemptContext:
 
     def run(self, unit: Unit, on_generated: OnGenerated | None = None,
             earlier_usage: EarlierUsage | None = None,
-            interrupted: Interrupted | None = None) -> dict[str, Any] | None:
+            interrupted: Interrupted | None = None) -> AttemptRecord | None:
         """The attempt's record, or None if the run budget is spent (nothing was started).
         `earlier_usage`, asked once the attempt is done, gives the calls of earlier runs of
         this attempt that died with their machine; the run's call log gives those of runs
@@ -391,7 +392,7 @@ class AttemptContext:
 
     def _record(self, unit: Unit, folder: Path, generation: Generation,
                 result: EvalResult | None, tries: list[Generation], earlier: UsageSum,
-                seconds: float) -> dict[str, Any]:
+                seconds: float) -> AttemptRecord:
         # Every call of every try, from the call log: a reply lost after its 2xx is a call
         # there but no step of a trajectory.
         usage = _sum_usage([self.usage_log.take(unit.scope), earlier])
@@ -400,35 +401,33 @@ class AttemptContext:
         if result is not None and result.status.is_infra:
             infra = result.error or str(result.status)
         relative = folder.relative_to(self.run_dir)
-        return {
-            "run_id": self.config.run_id, "instance_id": unit.instance.instance_id,
-            "repo": unit.instance.repo, "language": unit.instance.language,
-            "variant": unit.variant, "model": self.config.variant_definitions.get(
+        return AttemptRecord(
+            run_id=self.config.run_id, instance_id=unit.instance.instance_id,
+            repo=unit.instance.repo, language=unit.instance.language,
+            variant=unit.variant, model=self.config.variant_definitions.get(
                 unit.variant, {}).get("model", unit.variant),
-            "attempt": unit.attempt,
-            "mode": "baseline" if unit.variant in BASELINES else self.config.mode,
-            "exit_status": str(generation.exit_status),
+            attempt=unit.attempt,
+            mode="baseline" if unit.variant in BASELINES else self.config.mode,
+            exit_status=str(generation.exit_status),
             **verdict_fields(result),
-            "grader": self.evaluator.grader,
-            "infra_error": infra,
-            "usage": usage["usage"], "cost_usd": usage["cost_usd"],
-            "cost_lower_bound": usage["cost_lower_bound"],
-            "price_table": usage["price_table"],
-            "carried_over": None if carried is None else {
-                "calls": carried["usage"]["calls"],
-                "unknown_usage_calls": carried["usage"]["unknown_usage_calls"],
-                "cost_usd": carried["cost_usd"]},
-            "turns": sum(t.usage.calls for t in tries),
-            "seconds": {"generate": round(sum(t.seconds for t in tries), 3),
-                        "evaluate": round(sum((result.seconds if result else {}).values()), 3),
-                        "total": round(seconds, 3)},
-            "patch_sha256": result.patch_sha256 if result else None,
-            "binary_files": generation.binary_files,
-            "retries": len(tries) - 1,
-            "node": None, "node_retries": 0,  # set by a cluster executor
-            "paths": {"dir": str(relative), "trajectory": str(relative / "trajectory.json")},
-            "finished_at": finished_now(),
-        }
+            grader=self.evaluator.grader,
+            infra_error=infra,
+            **usage,
+            carried_over=None if carried is None else CarriedOver(
+                calls=carried["usage"]["calls"],
+                unknown_usage_calls=carried["usage"]["unknown_usage_calls"],
+                cost_usd=carried["cost_usd"]),
+            turns=sum(t.usage.calls for t in tries),
+            seconds={"generate": round(sum(t.seconds for t in tries), 3),
+                     "evaluate": round(sum((result.seconds if result else {}).values()), 3),
+                     "total": round(seconds, 3)},
+            patch_sha256=result.patch_sha256 if result else None,
+            binary_files=generation.binary_files,
+            retries=len(tries) - 1,
+            paths=Paths(dir=str(relative), trajectory=str(
+                relative / trajectory_name(unit.instance.instance_id))),
+            finished_at=finished_now(),
+        )
 
 
 def attempt_dir(run_dir: Path, unit: Unit) -> Path:
@@ -455,7 +454,7 @@ def forget_context(spec: RunSpec) -> None:
 
 def run_attempt(spec: RunSpec, unit: Unit, on_generated: OnGenerated | None = None,
                 earlier_usage: EarlierUsage | None = None,
-                interrupted: Interrupted | None = None) -> dict[str, Any] | None:
+                interrupted: Interrupted | None = None) -> AttemptRecord | None:
     """Run one attempt in this process: its record, or None if the run budget is spent."""
     return context_for(spec).run(unit, on_generated, earlier_usage, interrupted)
 
@@ -470,11 +469,11 @@ REDO_STATUSES = frozenset({*(s.value for s in ExitStatus), *(s.value for s in Ev
                            "infra_error"})
 
 
-def redo_matches(record: dict[str, Any], statuses: frozenset[str]) -> bool:
+def redo_matches(record: AttemptRecord, statuses: frozenset[str]) -> bool:
     """Whether a finished attempt's outcome is one of `statuses` (REDO_STATUSES)."""
-    if "infra_error" in statuses and record.get("infra_error"):
+    if "infra_error" in statuses and record.infra_error:
         return True
-    return bool({record.get("exit_status"), record.get("eval_status")} & statuses)
+    return bool({record.exit_status, record.eval_status} & statuses)
 
 
 class Run:
@@ -498,7 +497,7 @@ class Run:
         return [Unit(i, v, a) for a in range(self.config.attempts) for i in self.instances
                 for v in self.config.variants]
 
-    def plan(self, *, write: bool = True) -> tuple[dict[AttemptKey, dict[str, Any]], list[Unit]]:
+    def plan(self, *, write: bool = True) -> tuple[dict[AttemptKey, AttemptRecord], list[Unit]]:
         """Check (and, unless `write` is False, write) the config; return the finished
         records and the units left."""
         knobs = check_config(self.run_dir, self.config, write=write)
@@ -510,12 +509,12 @@ class Run:
         # Attempts run again go first, infrastructure errors first among them; their earlier
         # records stay in records.jsonl (the later line of an attempt is the one read).
         todo.sort(key=lambda u: (u.key not in again,
-                                 not (u.key in again and done[u.key]["infra_error"])))
+                                 not (u.key in again and done[u.key].infra_error)))
         for key in again:
             del done[key]
         return done, todo
 
-    def execute(self) -> dict[AttemptKey, dict[str, Any]]:
+    def execute(self) -> dict[AttemptKey, AttemptRecord]:
         """Run what is left; return every record of the run (old and new)."""
         done, todo = self.plan()
         if not todo:
@@ -533,23 +532,23 @@ class Run:
             forget_context(self.spec)
         return done
 
-    def _collect(self, done: dict[AttemptKey, dict[str, Any]], progress: LiveProgress):
+    def _collect(self, done: dict[AttemptKey, AttemptRecord], progress: LiveProgress):
         tally = RunTally(self.config.variants, self.config.max_cost_usd).add_all(done.values())
 
-        def on_record(record: dict[str, Any]) -> None:
-            if record_key(record) in done:  # e.g. a cluster task that ran twice: keep the first
+        def on_record(record: AttemptRecord) -> None:
+            if record.key in done:  # e.g. a cluster task that ran twice: keep the first
                 self.duplicates += 1
                 return
             self.writer.append(record)
-            done[record_key(record)] = record
+            done[record.key] = record
             tally.add(record)
             progress.advance("evaluate", status=tally.status(),
-                             line=f"{record['instance_id']} {record['variant']} attempt "
-                                  f"{record['attempt']}: {outcome(record)}")
+                             line=f"{record.instance_id} {record.variant} attempt "
+                                  f"{record.attempt}: {outcome(record)}")
 
         return on_record
 
-    def _write_predictions(self, done: dict[AttemptKey, dict[str, Any]]) -> None:
+    def _write_predictions(self, done: dict[AttemptKey, AttemptRecord]) -> None:
         """SWE-bench predictions per variant and attempt, rebuilt from the records."""
         write_run_predictions(self.run_dir, self.config.variants,
                               [i.instance_id for i in self.instances], self.config.attempts, done)

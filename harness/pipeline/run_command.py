@@ -44,7 +44,8 @@ from harness.pipeline.forecast import (
     save_forecast,
 )
 from harness.pipeline.preflight import PREFLIGHT_MAX_TOKENS, preflight_spent, run_preflight
-from harness.pipeline.records import read_records, record_key
+from harness.pipeline.record_schema import AttemptRecord
+from harness.pipeline.records import AttemptKey, read_records
 from harness.pipeline.run import (
     BASELINES,
     REDO_STATUSES,
@@ -207,40 +208,41 @@ def _executor(args: argparse.Namespace) -> Executor:
         connect()  # fail now, with the engine's error, if no engine answers
         return LocalExecutor(args.workers)
     try:
-        from harness.pipeline.ray_executor import RayExecutor
+        from harness.pipeline.ray import RayExecutor
     except ImportError as exc:
         raise UsageError(f"--executor ray needs Ray ({exc}); install it with "
                          "pip install '.[ray]'") from exc
     return RayExecutor(address=args.ray_address)
 
 
-def _report(records: dict, variants: list[str], instances: int, attempts: int) -> None:
+def _report(records: dict[AttemptKey, AttemptRecord], variants: list[str], instances: int,
+            attempts: int) -> None:
     for variant in variants:
-        rows = [r for r in records.values() if r["variant"] == variant]
-        resolved = sum(r["resolved"] for r in rows)
-        infra = sum(bool(r["infra_error"]) for r in rows)
-        costs = [r["cost_usd"] for r in rows]
-        unknown = sum(r["usage"].get("unknown_usage_calls", 0) for r in rows)
-        floor = unknown or any(r.get("cost_lower_bound") for r in rows)
+        rows = [r for r in records.values() if r.variant == variant]
+        resolved = sum(r.resolved for r in rows)
+        infra = sum(bool(r.infra_error) for r in rows)
+        costs = [r.cost_usd for r in rows]
+        unknown = sum(r.usage.unknown_usage_calls for r in rows)
+        floor = unknown or any(r.cost_lower_bound for r in rows)
         cost = "unpriced" if any(c is None for c in costs) else f"${sum(costs):.4f}"
         if floor and cost != "unpriced":  # calls whose usage never arrived are in no sum
             cost = f"≥ {cost} ({unknown} call(s) without usage)"
-        graded = [r for r in rows if r.get("grader", "native") != "native"]
-        second = (f" (checked {sum(bool(r.get('checked_resolved')) for r in graded)}, "
-                  f"{sum(bool(r.get('disputes')) for r in graded)} disputed)" if graded else "")
+        graded = [r for r in rows if (r.grader or "native") != "native"]
+        second = (f" (checked {sum(r.checked_resolved for r in graded)}, "
+                  f"{sum(bool(r.disputes) for r in graded)} disputed)" if graded else "")
         print(f"{variant}: {resolved}/{instances * attempts} resolved{second}, {len(rows)} "
               f"attempts finished, {infra} infra errors, cost {cost}")
-    carried = [r for r in records.values() if r.get("carried_over")]
+    carried = [r.carried_over for r in records.values() if r.carried_over is not None]
     if carried:
-        calls = sum(r["carried_over"]["calls"] for r in carried)
+        calls = sum(c.calls for c in carried)
         print(f"paid calls of killed runs, carried into the records of their re-runs: {calls} "
               f"on {len(carried)} attempt(s)")
-    moved = sorted((r for r in records.values() if r.get("node_retries")), key=record_key)
+    moved = sorted((r for r in records.values() if r.node_retries), key=lambda r: r.key)
     if moved:
         print(f"re-run after a node failure: {len(moved)} attempt(s)")
         for r in moved:
-            print(f"  {r['instance_id']} {r['variant']} attempt {r['attempt']}: "
-                  f"{r['node_retries']} node retr{'y' if r['node_retries'] == 1 else 'ies'}")
+            print(f"  {r.instance_id} {r.variant} attempt {r.attempt}: "
+                  f"{r.node_retries} node retr{'y' if r.node_retries == 1 else 'ies'}")
 
 
 def _redo(option: str) -> frozenset[str]:
@@ -257,7 +259,7 @@ def _charge_resumed(budget: Budget | None, run_dir: Path) -> None:
     attempts killed before their record (their re-runs will carry it), and its preflights."""
     if budget is not None:
         records = read_records(run_dir / "records.jsonl")
-        spent = sum(r["cost_usd"] or 0 for r in records.values())
+        spent = sum(r.cost_usd or 0 for r in records.values())
         spent += sum(u.cost_usd or 0 for u in carried_over(run_dir, records.keys()).values())
         spent += preflight_spent(run_dir).cost_usd or 0
         budget.charge(Decimal(str(spent)))
@@ -278,12 +280,12 @@ def _preflight(spec: RunSpec, todo: list[Unit], executor: str) -> bool:
     return False
 
 
-def infra_errors_only(records: dict) -> Counter[str] | None:
+def infra_errors_only(records: dict[AttemptKey, AttemptRecord]) -> Counter[str] | None:
     """When every attempt of the run ended in an infra error (nothing was measured), how
     often each error (its first line) occurred; None otherwise."""
-    if not records or not all(r["infra_error"] for r in records.values()):
+    if not records or not all(r.infra_error for r in records.values()):
         return None
-    return Counter(str(r["infra_error"]).splitlines()[0][:200] for r in records.values())
+    return Counter(str(r.infra_error).splitlines()[0][:200] for r in records.values())
 
 
 def _apply_profile(args: argparse.Namespace) -> None:

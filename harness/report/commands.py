@@ -1,5 +1,6 @@
-"""`harness report`, `compare`, `gate`, `baseline save`: the command line. The work is in
-`harness.report.actions`, imported only when one of these commands runs."""
+"""`harness report`, `compare`, `gate`, `baseline save`, `view`: the command line. The work is
+in `harness.report.actions` (and `harness.report.view.command`), imported only when one of
+these commands runs."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ from harness.report.defaults import (
     DEFAULT_MAX_COST_RISE,
     DEFAULT_MAX_PASS_DROP,
     DEFAULT_TABLE_LIMIT,
+    DEFAULT_VIEW_HOST,
+    DEFAULT_VIEW_PORT,
 )
 
 
-def _lazy(name: str) -> Callable[[argparse.Namespace], int]:
+def _lazy(name: str, module: str = "harness.report.actions",
+          ) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        return getattr(importlib.import_module("harness.report.actions"), name)(args)
+        return getattr(importlib.import_module(module), name)(args)
 
     return run
 
@@ -58,6 +62,19 @@ def _register_gate(subparsers: argparse._SubParsersAction) -> None:
     gate.set_defaults(func=_lazy("cmd_gate"))
 
 
+def _register_view(subparsers: argparse._SubParsersAction) -> None:
+    view = subparsers.add_parser("view", help="browse a run's attempts step by step in a "
+                                 "browser: served on loopback, or written as static pages")
+    view.add_argument("run_dir", metavar="RUN_DIR")
+    view.add_argument("--write", metavar="OUT_DIR", help="write the pages (index.html and a "
+                      "page per attempt) to OUT_DIR instead of serving them")
+    view.add_argument("--host", default=DEFAULT_VIEW_HOST,
+                      help="address to serve on; anything but loopback lets others read the run")
+    view.add_argument("--port", type=non_negative_int, default=DEFAULT_VIEW_PORT, metavar="N",
+                      help="port to serve on (0: any free port)")
+    view.set_defaults(func=_lazy("cmd_view", "harness.report.view.command"))
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     report = subparsers.add_parser("report", help="per-variant table and report files")
     report.add_argument("run_dirs", nargs=1, metavar="RUN_DIR")
@@ -81,6 +98,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.set_defaults(func=_lazy("cmd_compare"))
 
     _register_gate(subparsers)
+    _register_view(subparsers)
 
     baseline = subparsers.add_parser("baseline", help="baseline files for `harness gate`")
     actions = baseline.add_subparsers(dest="baseline_command", required=True, metavar="ACTION")

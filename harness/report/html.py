@@ -11,13 +11,14 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from harness.agent.trajectory import trajectory_name
 from harness.report import costs, svg
 from harness.report import format as fmt
 from harness.report.build import Report
 from harness.report.defaults import DEFAULT_TABLE_LIMIT
 from harness.report.methods import METHODS
 
-ARTIFACTS = (("patch.diff", "diff"), ("test_output.txt", "log"), ("trajectory.json", "traj"))
+ARTIFACTS = (("patch.diff", "diff"), ("test_output.txt", "log"))  # and the trajectory
 OFFICIAL_LOG = ("official_output.txt", "official")  # suites with an official grader
 SYMBOLS = {"resolved": "✓", "unresolved": "✗", "infra_error": "⚠", "unsubmitted": "–"}
 CSS = """
@@ -128,9 +129,10 @@ def _attempt_cell(row, base: str) -> str:
     if outcome != "unsubmitted":
         folder = f"{base}/{quote(str(row.source_variant))}/attempt-{row.attempt}/" \
                  f"{quote(str(row.instance_id))}"
-        artifacts = (*ARTIFACTS, OFFICIAL_LOG) if official else ARTIFACTS
+        artifacts = (*ARTIFACTS, (trajectory_name(str(row.instance_id)), "traj"))
+        artifacts = (*artifacts, OFFICIAL_LOG) if official else artifacts
         if fmt.missing(row.eval_status) or str(row.eval_status) == "empty_patch":  # no tests ran
-            artifacts = tuple(a for a in artifacts if a[0] == "trajectory.json")
+            artifacts = tuple(a for a in artifacts if a[1] == "traj")
         links = "".join(f'<a href="{folder}/{name}">{text}</a>' for name, text in artifacts)
     if getattr(row, "disputed", False):
         mark = "<b class='disputed' title='the official and checked verdicts disagree'>≠</b>"

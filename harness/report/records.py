@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,17 @@ import pyarrow as pa
 import pyarrow.json as pj
 
 from harness.models.usage import UsageSum, read_call_log
+from harness.pipeline.record_schema import (
+    KEY_FIELDS,
+    RECORD_SCHEMA,
+    AttemptRecord,
+    nested_model,
+    unwrap_optional,
+)
+from harness.pipeline.records import RecordError, parse_record, read_record_lines
 
 log = logging.getLogger(__name__)
 
-KEY_FIELDS = ("instance_id", "variant", "attempt")
 
 
 class RunInputError(ValueError):
@@ -50,74 +58,23 @@ class RunData:
         return self.config.get("profile")
 
 
-_STR, _INT, _NUM, _BOOL = pa.string(), pa.int64(), pa.float64(), pa.bool_()
-USAGE_FIELDS = ("prompt_tokens", "cached_tokens", "completion_tokens", "reasoning_tokens",
-                "calls", "unknown_usage_calls")
-SECONDS_FIELDS = ("generate", "evaluate", "total")
-TEST_COUNT_FIELDS = ("fail_to_pass_passed", "fail_to_pass_total", "pass_to_pass_passed",
-                     "pass_to_pass_total")
-RECORD_SCHEMA_VERSION = 1
-SCHEMA = pa.schema([
-    ("schema", _INT), ("run_id", _STR), ("instance_id", _STR), ("repo", _STR), ("language", _STR),
-    ("variant", _STR), ("model", _STR), ("attempt", _INT), ("mode", _STR),
-    ("exit_status", _STR), ("eval_status", _STR), ("resolved", _BOOL), ("infra_error", _STR),
-    ("checked_status", _STR), ("checked_resolved", _BOOL), ("disputes", pa.list_(_STR)),
-    ("grader", _STR), ("apply_method", _STR),
-    ("tests", pa.struct([(name, _NUM) for name in TEST_COUNT_FIELDS])),
-    ("failing_tests", pa.list_(_STR)),
-    ("usage", pa.struct([(name, _NUM) for name in USAGE_FIELDS])), ("cost_usd", _NUM),
-    ("cost_lower_bound", _BOOL), ("price_table", _STR), ("turns", _NUM),
-    ("seconds", pa.struct([(name, _NUM) for name in SECONDS_FIELDS])),
-    ("patch_sha256", _STR), ("retries", _NUM), ("node", _STR), ("node_retries", _NUM),
-    ("finished_at", _STR),
-])
-_PY_TYPES = {pa.types.is_string: (str,), pa.types.is_integer: (int,),
-             pa.types.is_floating: (int, float), pa.types.is_boolean: (bool,),
-             pa.types.is_struct: (dict,)}
+_ARROW_TYPES = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
 
 
-def _type_error(value: Any, arrow_type: pa.DataType) -> bool:
-    if value is None:
-        return False
-    for test, allowed in _PY_TYPES.items():
-        if test(arrow_type):
-            wrong_bool = isinstance(value, bool) and bool not in allowed
-            return wrong_bool or not isinstance(value, allowed)
-    return False
+def arrow_type(annotation: Any) -> pa.DataType:
+    """The Arrow type of a record field, from its annotation (record_schema is the truth)."""
+    inner, _ = unwrap_optional(annotation)
+    part = nested_model(inner)
+    if part is not None:
+        return pa.struct([(name, arrow_type(info.annotation))
+                          for name, info in part.model_fields.items()])
+    if typing.get_origin(inner) is list:
+        return pa.list_(arrow_type(typing.get_args(inner)[0]))
+    return _ARROW_TYPES[inner]
 
 
-def _parse_line(text: str, path: Path, number: int) -> dict[str, Any]:
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RunInputError(f"{path}:{number}: malformed record ({exc.msg})") from exc
-    if not isinstance(record, dict):
-        raise RunInputError(f"{path}:{number}: a record must be a JSON object")
-    missing = [k for k in KEY_FIELDS if record.get(k) is None]
-    if missing:
-        raise RunInputError(f"{path}:{number}: record lacks {', '.join(missing)}")
-    wrong = [f.name for f in SCHEMA if _type_error(record.get(f.name), f.type)]
-    for group in ("usage", "seconds", "tests"):
-        inner = record.get(group) if isinstance(record.get(group), dict) else {}
-        wrong += [f"{group}.{k}" for k, v in inner.items() if _type_error(v, _NUM)]
-    if wrong:
-        raise RunInputError(f"{path}:{number}: wrong type for {', '.join(wrong)}")
-    return record
-
-
-def _split_tail(data: bytes, path: Path) -> tuple[bytes, list[str]]:
-    """Drop a last line that does not parse (a write cut short by a crash), with a warning."""
-    body = data.rstrip()
-    cut = body.rfind(b"\n") + 1
-    last = body[cut:]
-    if not last.strip():
-        return body, []
-    try:
-        json.loads(last)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        number = body.count(b"\n") + 1
-        return body[:cut], [f"{path}:{number}: last line is cut short; skipped"]
-    return body + b"\n", []
+SCHEMA = pa.schema([(info.alias or name, arrow_type(info.annotation))
+                    for name, info in AttemptRecord.model_fields.items()])
 
 
 def _table_fast(data: bytes) -> pa.Table | None:
@@ -131,14 +88,15 @@ def _table_fast(data: bytes) -> pa.Table | None:
     return table.select(SCHEMA.names) if keys_ok else None
 
 
-def _table_checked(data: bytes, path: Path) -> pa.Table:
-    """Line by line, so that an error names the line."""
+def _table_checked(lines: list[tuple[int, bytes]], path: Path) -> pa.Table:
+    """Line by line through the record model, so that an error names the line and field; the
+    table is built from the lines as written, as the fast path builds it."""
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RunInputError(f"{path}: not UTF-8 ({exc.reason})") from exc
-    records = [_parse_line(line, path, number)
-               for number, line in enumerate(text.split("\n"), start=1) if line.strip()]
+        for number, raw in lines:
+            parse_record(raw, path, number)
+    except RecordError as exc:
+        raise RunInputError(str(exc)) from exc
+    records = [json.loads(raw) for _, raw in lines]
     try:
         return pa.Table.from_pylist(records, schema=SCHEMA)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
@@ -149,21 +107,21 @@ def read_records(path: Path) -> tuple[pd.DataFrame, list[str]]:
     """The last record per (instance_id, variant, attempt) as a flat DataFrame (`usage.x` and
     `tests.x` become `x`, `seconds.x` becomes `seconds_x`; strings are categorical).
 
-    A last line that does not parse is taken as cut short by a crash and skipped with a
-    warning; a bad line anywhere else is an error naming the file and line."""
+    The torn-tail rule and the record model are those of the writer's module
+    (harness.pipeline.records); a bad line is an error naming the file, line and field."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RunInputError(f"{path}: cannot read records ({exc.strerror})") from exc
-    data, warnings = _split_tail(data, path)
-    table = (_table_fast(data) if data.strip() else None) or _table_checked(data, path)
+        lines, warnings = read_record_lines(path)
+    except RecordError as exc:
+        raise RunInputError(str(exc)) from exc
+    data = b"".join(raw + b"\n" for _, raw in lines)
+    table = (_table_fast(data) if data else None) or _table_checked(lines, path)
     frame = table.flatten().to_pandas(strings_to_categorical=True)
     frame.columns = [c.removeprefix("usage.").removeprefix("tests.")
                      .replace("seconds.", "seconds_") for c in frame.columns]
-    versions = set(frame["schema"].dropna().astype(int)) - {RECORD_SCHEMA_VERSION}
+    versions = set(frame["schema"].dropna().astype(int)) - {RECORD_SCHEMA}
     if versions:
         warnings.append(f"{path}: record schema version(s) {sorted(versions)} read as version "
-                        f"{RECORD_SCHEMA_VERSION}")
+                        f"{RECORD_SCHEMA}")
     duplicated = frame.duplicated(list(KEY_FIELDS), keep="last")
     return frame[~duplicated].reset_index(drop=True), warnings
 

@@ -9,8 +9,16 @@ import json
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from harness.agent.trajectory import Trajectory, trajectory_name
+from harness.models import Completion
+from harness.models.types import ToolCall
+from harness.models.usage import CallUsage, Cost
+from harness.pipeline.record_schema import AttemptRecord
+from harness.pipeline.records import attempt_folder
 
 PRICE_PER_1K = 0.020  # RunAPI catalog figure, for k2.5 and k2.6 alike
 LANGUAGES = {"acme/widgets": "python", "acme/gears": "go", "acme/dials": "ts", "acme/knobs": "js"}
@@ -18,49 +26,64 @@ LANGUAGES = {"acme/widgets": "python", "acme/gears": "go", "acme/dials": "ts", "
 
 def make_record(instance_id: str, variant: str, attempt: int = 0, *, resolved: bool = False,
                 **overrides: Any) -> dict[str, Any]:
-    """A complete, plausible record; any field can be overridden."""
+    """A complete, plausible record (every field a real run writes, from the record model);
+    any field can be overridden, with any value (tests of bad input override with bad ones)."""
     prompt, completion = 40_000, 4_000
-    record: dict[str, Any] = {
-        "schema": 1, "run_id": "synthetic", "instance_id": instance_id,
-        "repo": "acme/widgets", "language": "python", "variant": variant,
-        "model": f"kimi-{variant}", "attempt": attempt, "mode": "agent",
-        "exit_status": "submitted", "eval_status": "resolved" if resolved else "unresolved",
-        "resolved": resolved, "infra_error": None,
-        "usage": {"prompt_tokens": prompt, "cached_tokens": 30_000,
-                  "completion_tokens": completion, "reasoning_tokens": 2_000, "calls": 20,
-                  "unknown_usage_calls": 0},
-        "cost_usd": round((prompt + completion) / 1000 * PRICE_PER_1K, 6),
-        "price_table": "runapi-catalog@2026-11-24.1", "turns": 20,
-        "seconds": {"generate": 100.0, "evaluate": 20.0, "total": 120.0},
-        "patch_sha256": "0" * 64, "retries": 0, "finished_at": "2026-11-24T12:00:00Z",
-    }
+    eval_status = overrides.get("eval_status", "resolved" if resolved else "unresolved")
+    resolved = overrides.get("resolved", eval_status == "resolved")
+    evaluated = eval_status not in (None, "empty_patch")
+    folder = f"{variant}/attempt-{attempt}/{instance_id}"
+    record = AttemptRecord(
+        run_id="synthetic", instance_id=instance_id, repo="acme/widgets", language="python",
+        variant=variant, model=f"kimi-{variant}", attempt=attempt, mode="agent",
+        exit_status="submitted", eval_status=eval_status, resolved=resolved,
+        # A native suite's one verdict is both the official and the checked one.
+        checked_status=overrides.get("checked_status", eval_status),
+        checked_resolved=overrides.get("checked_resolved", resolved), grader="native",
+        apply_method="git apply --verbose" if evaluated else None,
+        tests={"fail_to_pass_passed": 1 if resolved else 0, "fail_to_pass_total": 1,
+               "pass_to_pass_passed": 3, "pass_to_pass_total": 3} if evaluated else None,
+        failing_tests=[] if resolved or not evaluated else ["tests/test_x.py::test_fix"],
+        usage={"prompt_tokens": prompt, "cached_tokens": 30_000,
+               "completion_tokens": completion, "reasoning_tokens": 2_000, "calls": 20},
+        cost_usd=round((prompt + completion) / 1000 * PRICE_PER_1K, 6),
+        price_table="runapi-catalog@2026-11-24.1", turns=20,
+        seconds={"generate": 100.0, "evaluate": 20.0, "total": 120.0},
+        patch_sha256="0" * 64, finished_at="2026-11-24T12:00:00Z",
+        paths={"dir": folder, "trajectory": f"{folder}/{trajectory_name(instance_id)}"},
+    ).model_dump(by_alias=True, mode="json")
     record.update(overrides)
-    if "eval_status" in overrides and "resolved" not in overrides:
-        record["resolved"] = overrides["eval_status"] == "resolved"
-    # A native suite's one verdict is both the official and the checked one.
-    record.setdefault("checked_status", record["eval_status"])
-    record.setdefault("checked_resolved", record["resolved"])
-    record.setdefault("disputes", [])
-    record.setdefault("grader", "native")
-    evaluated = record["eval_status"] not in (None, "empty_patch")
-    record.setdefault("apply_method", "git apply --verbose" if evaluated else None)
-    record.setdefault("tests", {"fail_to_pass_passed": 1 if record["resolved"] else 0,
-                                "fail_to_pass_total": 1, "pass_to_pass_passed": 3,
-                                "pass_to_pass_total": 3} if evaluated else None)
-    record.setdefault("failing_tests", [] if record["resolved"] or not evaluated
-                      else ["tests/test_x.py::test_fix"])
     return record
 
 
+def _write_trajectory(folder: Path, record: Mapping[str, Any], patch: str) -> None:
+    """A two-turn tool-calling trajectory, saved by the agent's own `Trajectory`."""
+    messages: list[dict] = [{"role": "system", "content": "You fix bugs in repositories."},
+                            {"role": "user", "content": f"Resolve {record['instance_id']}."}]
+    trajectory = Trajectory(folder / trajectory_name(record["instance_id"]),
+                            {"instance_id": record["instance_id"], "variant": record["variant"],
+                             "prompt": "agent"}, messages)
+    calls = [ToolCall("call-0", "bash", json.dumps({"command": "grep -rn clamp ."})),
+             ToolCall("call-1", "submit", "{}")]
+    for number, (call, output) in enumerate(zip(calls, ("x.py:1:a", "submitted"), strict=True)):
+        reply = Completion(f"Step {number}.", f"Thinking about step {number}.", [call],
+                           "tool_calls", CallUsage(prompt_tokens=2_000, completion_tokens=200,
+                                                   reasoning_tokens=100),
+                           Cost(Decimal("0.0044"), "priced", "runapi-catalog@2026-11-24.1"))
+        messages.append(dict(reply.message()))
+        messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
+        trajectory.step(reply, [{"tool_call_id": call.id, "name": call.name,
+                                 "arguments": call.arguments, "output": output}])
+    trajectory.finish(str(record["exit_status"]), patch)
+
+
 def _write_artifacts(run_dir: Path, record: Mapping[str, Any]) -> None:
-    folder = (run_dir / record["variant"] / f"attempt-{record['attempt']}"
-              / record["instance_id"])
+    folder = attempt_folder(run_dir, record["variant"], record["attempt"], record["instance_id"])
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "patch.diff").write_text(f"--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b  # "
-                                       f"{record['instance_id']}\n")
+    patch = f"--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b  # {record['instance_id']}\n"
+    (folder / "patch.diff").write_text(patch)
     (folder / "test_output.txt").write_text(f"eval_status: {record['eval_status']}\n")
-    (folder / "trajectory.json").write_text(json.dumps({"messages": [], "turns":
-                                                        record.get("turns", 0)}))
+    _write_trajectory(folder, record, patch)
 
 
 def write_run(run_dir: str | Path, config: Mapping[str, Any], records: Iterable[dict], *,

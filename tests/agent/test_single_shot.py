@@ -10,13 +10,9 @@ from pathlib import Path
 import pytest
 
 from harness.agent.prompts import PromptError, PromptTemplate, load_prompt
-from harness.agent.single_shot import (
-    build_prompt,
-    extract_diff,
-    repair_diff,
-    run_single_shot,
-)
+from harness.agent.single_shot import build_prompt, run_single_shot
 from harness.instances.model import Instance
+from harness.patches import extract_diff, repair_diff
 
 OPS = '''"""Arithmetic helpers."""
 

@@ -61,11 +61,15 @@ def test_scripted_agent_views_fixes_submits_and_is_resolved_in_thinking_mode(tmp
     assert requests[0].body["temperature"] == 1.0
     trajectory = json.loads((tmp_path / "results" / run_id / record["paths"]["trajectory"])
                             .read_text())
-    assert trajectory["exit_status"] == "submitted" and len(trajectory["steps"]) == 4
+    assert record["paths"]["trajectory"].endswith(f"/{record['instance_id']}.traj.json")
+    info = trajectory["info"]
+    assert info["exit_status"] == "submitted" and len(trajectory["steps"]) == 4
+    assert info["model_stats"]["api_calls"] == 4
+    assert info["model_stats"]["instance_cost"] == pytest.approx(record["cost_usd"])
     assert "def clamp" in trajectory["steps"][0]["observations"][0]["output"]
-    assert "return high" in trajectory["patch"]
+    assert "return high" in info["submission"]
     preds = (tmp_path / "results" / run_id / "k2.6" / "predictions.jsonl").read_text()
-    assert json.loads(preds)["model_patch"] == trajectory["patch"]
+    assert json.loads(preds)["model_patch"] == info["submission"]
 
 
 def test_a_looping_agent_hits_the_turn_limit_and_its_diff_is_still_graded(tmp_path, run_id):
@@ -296,7 +300,8 @@ def test_a_server_echoing_the_key_never_gets_it_into_any_output(tmp_path, run_id
     assert label in proc.stderr  # the warning about the lost (malformed) reply
     assert ECHOED_KEY not in proc.stdout + proc.stderr
     written = [p for p in run_dir.rglob("*") if p.is_file()]
-    assert {p.name for p in written} >= {"records.jsonl", "calls.jsonl", "trajectory.json"}
+    assert {p.name for p in written} >= {"records.jsonl", "calls.jsonl",
+                                         f"{record['instance_id']}.traj.json"}
     assert [p for p in written if ECHOED_KEY.encode() in p.read_bytes()] == []
 
 
@@ -359,4 +364,4 @@ def test_redo_runs_infra_errors_again_and_keeps_the_earlier_records(tmp_path, ru
     assert (earlier["exit_status"], later["exit_status"]) == ("infra_error", "submitted")
     assert later["eval_status"] == "resolved"
     (read,) = read_records(tmp_path / "results" / run_id / "records.jsonl").values()
-    assert read == later
+    assert read.model_dump(by_alias=True) == later

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.evaluation.patches import touched_paths
 from harness.instances.loaders import load_instances
+from harness.patches import touched_paths
 from harness.suites import load_suite
 
 STARTER = load_suite("starter")

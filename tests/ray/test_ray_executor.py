@@ -132,7 +132,7 @@ def test_a_scripted_agent_on_the_cluster_matches_the_local_executor(tmp_path, cl
     assert all(r["eval_status"] == "resolved" and r["turns"] == 2 for r in ray_rows)
     trajectory = json.loads((tmp_path / "results" / ray_id / ray_rows[0]["paths"]["trajectory"])
                             .read_text())
-    assert trajectory["exit_status"] == "submitted" and len(trajectory["steps"]) == 2
+    assert trajectory["info"]["exit_status"] == "submitted" and len(trajectory["steps"]) == 2
     # The nodes never had the key in their environment, and no log of theirs shows it.
     for node in cluster.nodes:
         for log in node.temp_dir.rglob("*"):
@@ -236,7 +236,8 @@ def test_the_api_limiter_is_one_for_the_whole_cluster(cluster, monkeypatch):
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")  # as the cluster (see ray_cluster.NO_AUTH)
     import ray
 
-    from harness.pipeline.ray_executor import RayServices, coordinator_actor
+    from harness.pipeline.ray.coordinator import coordinator_actor
+    from harness.pipeline.ray.node import RayServices
 
     ray.init(address=cluster.address, logging_level="ERROR")
     try:
@@ -273,7 +274,7 @@ def test_prepare_tasks_wait_for_each_other_so_every_sandbox_gets_its_own_process
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
     import ray
 
-    from harness.pipeline.ray_executor import coordinator_actor
+    from harness.pipeline.ray.coordinator import coordinator_actor
 
     ray.init(address=cluster.address, logging_level="ERROR")
     try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
 
 from harness.report import commands
+from harness.testing.browser import chromium_path
 
 
 @pytest.fixture
@@ -19,3 +21,15 @@ def cli(capsys: pytest.CaptureFixture) -> Callable[..., tuple[int, str, str]]:
         return code, out, err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def chromium_binary() -> str:
+    """Debian's chromium; a skip without it, but under CI=true a failure."""
+    path = chromium_path()
+    if path is None:
+        message = "no Chromium: install Debian's `chromium` package (apt-get install -y chromium)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI=true but {message}", pytrace=False)
+        pytest.skip(message)
+    return path

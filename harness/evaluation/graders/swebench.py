@@ -18,8 +18,8 @@ from typing import Any
 
 from harness.evaluation.graders import OFFICIAL_DIR, GraderError, OfficialPlan, OfficialVerdict
 from harness.evaluation.grading import EvalStatus
-from harness.evaluation.patches import split_file_diffs
 from harness.instances.model import Instance
+from harness.patches import split_file_diffs
 from harness.sandbox.container import RunOutcome
 
 RUN_SCRIPT = Path(__file__).with_name("swebench_run.sh")

@@ -2,16 +2,8 @@ import re
 
 import pytest
 
-from harness.evaluation.patches import (
-    confined,
-    matches_any,
-    patch_sha256,
-    protected_paths,
-    shadow_ere,
-    split_file_diffs,
-    strip_binary,
-    touched_paths,
-)
+from harness.evaluation.paths import confined, matches_any, protected_paths, shadow_ere
+from harness.patches import patch_sha256, split_file_diffs, strip_binary, touched_paths
 
 TEXT = """diff --git a/pkg/mod.py b/pkg/mod.py
 index 1111111..2222222 100644
