@@ -17,11 +17,11 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from harness.fsutil import write_atomic
 from harness.models import CallUsage, ModelConfigError, Variant
 from harness.models.pricing import model_price, price_tokens, table_for, unpriced_reason
+from harness.pipeline.record_schema import AttemptRecord
 from harness.pipeline.records import read_records
 from harness.report.stats import t_total_interval
 
@@ -45,10 +45,10 @@ class AttemptTokens:
     unknown_usage_calls: int = 0
 
     @classmethod
-    def of(cls, record: dict[str, Any]) -> AttemptTokens:
-        usage = record.get("usage") or {}
-        return cls(*(int(usage.get(name) or 0) for name in (
-            "prompt_tokens", "cached_tokens", "completion_tokens", "unknown_usage_calls")))
+    def of(cls, record: AttemptRecord) -> AttemptTokens:
+        usage = record.usage
+        return cls(usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens,
+                   usage.unknown_usage_calls)
 
 
 def measured_attempts(run_dirs: Iterable[Path], variant: str) -> tuple[list[AttemptTokens],
@@ -58,7 +58,7 @@ def measured_attempts(run_dirs: Iterable[Path], variant: str) -> tuple[list[Atte
     sources = []
     for run_dir in run_dirs:
         found = [AttemptTokens.of(r) for r in read_records(run_dir / "records.jsonl").values()
-                 if r.get("variant") == variant and r.get("mode") != "baseline"]
+                 if r.variant == variant and r.mode != "baseline"]
         if found:
             samples += found
             sources.append(str(run_dir))
@@ -146,7 +146,7 @@ def forecast_variant(variant: Variant, planned: int, samples: Sequence[AttemptTo
 
 
 def save_forecast(run_dir: Path, forecasts: list[VariantForecast],
-                  records: Iterable[dict[str, Any]]) -> bool:
+                  records: Iterable[AttemptRecord]) -> bool:
     """Write forecast.json unless the run already has one (the first forecast of a run is
     the one its report checks); False when it was kept."""
     path = run_dir / FORECAST_FILE
@@ -154,9 +154,9 @@ def save_forecast(run_dir: Path, forecasts: list[VariantForecast],
         return False
     done = list(records)
     for forecast in forecasts:
-        mine = [r for r in done if r.get("variant") == forecast.variant]
+        mine = [r for r in done if r.variant == forecast.variant]
         forecast.finished_before = len(mine)
-        forecast.cost_before_usd = sum(r.get("cost_usd") or 0.0 for r in mine)
+        forecast.cost_before_usd = sum(r.cost_usd or 0.0 for r in mine)
     write_atomic(path, json.dumps({"variants": [asdict(f) for f in forecasts]}, indent=2)
                  + "\n")
     return True
