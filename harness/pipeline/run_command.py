@@ -107,7 +107,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--plan", action="store_true",
                      help="print what is done and left, the cost forecast and the run's "
                      "config; writes nothing")
-    run.add_argument("--forecast-from", action="append", type=Path, default=[],
+    run.add_argument("--forecast-from", action="append", type=Path,
                      metavar="RUN_DIR", help="forecast the cost from the tokens per attempt "
                      "of this earlier run (repeatable; a resumed run also uses its own "
                      "records); printed by --plan and saved as forecast.json when the run "
@@ -352,7 +352,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _forecasts(args: argparse.Namespace, spec: RunSpec, todo: list[Unit]) -> list[VariantForecast]:
     """Per model variant with attempts to do, its cost forecast (docs/models.md)."""
     try:
-        sources = check_sources(args.forecast_from)
+        sources = check_sources(args.forecast_from or [])
     except ForecastInputError as exc:
         raise UsageError(str(exc)) from exc
     own = Path(spec.run_dir)
