@@ -24,7 +24,8 @@ from harness.evaluation.graders import (
     official_grader,
 )
 from harness.evaluation.grading import EvalStatus
-from harness.evaluation.runner import EvalResult, Evaluator
+from harness.evaluation.result import EvalResult
+from harness.evaluation.runner import Evaluator
 from harness.instances.errors import RowError, SourceUnavailable
 from harness.instances.images import ImageNameError
 from harness.instances.loaders import load_instances

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.evaluation.grading import EvalStatus
-from harness.evaluation.runner import EvalResult, Evaluator
+from harness.evaluation.result import EvalResult
+from harness.evaluation.runner import Evaluator
 from harness.evaluation.summary import summarize
 from harness.fsutil import dir_name, write_atomic
 from harness.instances.model import Instance

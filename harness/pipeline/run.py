@@ -27,7 +27,8 @@ from harness.agent.prompts import load_prompt
 from harness.agent.trajectory import trajectory_name
 from harness.evaluation.graders import GraderOptions, official_grader
 from harness.evaluation.grading import EvalStatus
-from harness.evaluation.runner import EvalResult, Evaluator
+from harness.evaluation.result import EvalResult
+from harness.evaluation.runner import Evaluator
 from harness.fsutil import write_atomic
 from harness.instances.model import Instance
 from harness.models import (
