@@ -24,7 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.evaluation.runner import REPORT_PATH, Evaluator, select_tests  # noqa: E402
+from harness.evaluation.checked_inputs import REPORT_PATH, select_tests  # noqa: E402
+from harness.evaluation.runner import Evaluator  # noqa: E402
 from harness.instances.loaders import load_instances  # noqa: E402
 from harness.pipeline.evaluate import EvalJob, EvalRun  # noqa: E402
 from harness.sandbox.engine import connect, remove_containers  # noqa: E402

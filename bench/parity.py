@@ -31,7 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.evaluation.graders import GraderOptions, official_grader  # noqa: E402
-from harness.evaluation.runner import EvalResult, Evaluator  # noqa: E402
+from harness.evaluation.result import EvalResult  # noqa: E402
+from harness.evaluation.runner import Evaluator  # noqa: E402
 from harness.instances.loaders import load_instances  # noqa: E402
 from harness.instances.model import Instance  # noqa: E402
 from harness.patches import touched_paths  # noqa: E402

@@ -46,7 +46,7 @@ class TestSpec:
     )
     parser: str = "pytest-junit"
     # patch-files | django-modules | unittest-modules | selected-test-files |
-    # selected-test-paths | go-test-names (see harness.evaluation.runner.select_tests)
+    # selected-test-paths | go-test-names (see harness.evaluation.checked_inputs.select_tests)
     selection: str = "patch-files"
     # How the hidden tests go in: "test-patch" applies the row's test_patch; "before-repo-set-cmd"
     # runs the last line of SWE-bench Pro's before_repo_set_cmd (needs the image's history).

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from harness.argtypes import positive_int
@@ -24,7 +24,7 @@ from harness.evaluation.graders import (
     official_grader,
 )
 from harness.evaluation.grading import EvalStatus
-from harness.evaluation.runner import EvalResult, Evaluator
+from harness.evaluation.result import EvalResult
 from harness.instances.errors import RowError, SourceUnavailable
 from harness.instances.images import ImageNameError
 from harness.instances.loaders import load_instances
@@ -36,8 +36,20 @@ from harness.instances.select import (
     selection_kwargs,
 )
 from harness.patches import patch_sha256
-from harness.pipeline.evaluate import EvalJob, EvalRun, write_eval_run, write_reports
+from harness.pipeline.evaluate import write_reports
+from harness.pipeline.executor import Executor, LocalExecutor
 from harness.pipeline.predictions import PredictionError, load_predictions
+from harness.pipeline.record_schema import AttemptRecord
+from harness.pipeline.records import read_records
+from harness.pipeline.run import (
+    BASELINES,
+    PREDICTIONS,
+    ConfigMismatch,
+    Run,
+    RunConfig,
+    RunSpec,
+    redo_matches,
+)
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
 from harness.sandbox.engine import (
     DOCKER_DIR,
@@ -91,10 +103,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _common(evaluate)
     evaluate.add_argument("--predictions", required=True,
                           help="JSONL/JSON predictions file, or 'gold' or 'empty'")
+    add_executor_arguments(evaluate)
     evaluate.set_defaults(func=cmd_eval)
 
     validate = subparsers.add_parser("validate", help="check gold resolves and empty does not")
     _common(validate)
+    add_executor_arguments(validate)
     validate.set_defaults(func=cmd_validate)
 
     clean = subparsers.add_parser(
@@ -160,25 +174,28 @@ def resume_hint(args: argparse.Namespace, run_id: str, kept: str) -> Iterator[No
             f"{kept}; resume with:\n  {resume_command(args, run_id)}") from exc
 
 
-BASELINE_JOBS = {
-    "gold": lambda instance: EvalJob(instance, "gold", instance.patch, baseline=True),
-    "empty": lambda instance: EvalJob(instance, "empty", "", run_empty=True, baseline=True),
-}
-
-
-def _jobs_from_predictions(source: str, instances: list[Instance]) -> list[EvalJob]:
-    if source in BASELINE_JOBS:
-        return [BASELINE_JOBS[source](i) for i in instances]
+def _predictions(source: str, instances: list[Instance]) -> dict[str, dict[str, str]]:
+    """variant -> instance_id -> patch to grade: a predictions file's rows for the selected
+    instances, or a baseline (gold, empty) on every selected instance."""
+    if source in BASELINES:
+        return {source: {i.instance_id: baseline_patch(source, i) for i in instances}}
     predictions, errors = load_predictions(Path(source))
     for error in errors:
         print(f"warning: skipped bad prediction: {error}", file=sys.stderr)
-    by_id = {i.instance_id: i for i in instances}
-    unknown = sorted({p.instance_id for p in predictions} - set(by_id))
+    selected = {i.instance_id for i in instances}
+    unknown = sorted({p.instance_id for p in predictions} - selected)
     if unknown:
         print(f"note: {len(unknown)} prediction(s) for instances not selected are ignored "
               f"(first: {unknown[:3]})", file=sys.stderr)
-    return [EvalJob(by_id[p.instance_id], p.model_name_or_path, p.model_patch)
-            for p in predictions if p.instance_id in by_id]
+    patches: dict[str, dict[str, str]] = {}
+    for p in predictions:
+        if p.instance_id in selected:
+            patches.setdefault(p.model_name_or_path, {})[p.instance_id] = p.model_patch or ""
+    return patches
+
+
+def baseline_patch(name: str, instance: Instance) -> str:
+    return instance.patch if name == "gold" else ""
 
 
 @_guard
@@ -207,35 +224,94 @@ def cmd_images(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob],
-             run_id: str) -> tuple[Path, list[EvalResult], dict[str, dict]]:
-    results_dir = args.results_dir / run_id
-    config = {"run_id": run_id, "suite": selection.suite.name,
-              "suite_digest": selection.suite.digest, "mode": "predictions",
-              "variants": list(dict.fromkeys(job.model_name for job in jobs)), "attempts": 1,
-              "instance_ids": [i.instance_id for i in selection.instances],
-              "predictions_digest": digest(*(f"{j.instance.instance_id}\0{j.model_name}\0"
-                                             f"{patch_sha256(j.patch)}" for j in jobs))}
-    _refuse_other_runs(results_dir, config)
+def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="where attempts run: threads here (local), or tasks on the nodes "
+                        "of a Ray cluster that advertise a `sandbox` resource (ray; pip install "
+                        "'.[ray]', see docs/cluster.md)")
+    parser.add_argument("--ray-address", default="auto",
+                        help="with --executor ray: the cluster to use (auto: $RAY_ADDRESS or "
+                        "the cluster started on this machine; HOST:6379; ray://HOST:10001)")
+
+
+def make_executor(args: argparse.Namespace) -> Executor:
+    if args.executor == "local":
+        connect()  # fail now, with the engine's error, if no engine answers
+        return LocalExecutor(args.workers)
+    try:
+        from harness.pipeline.ray import RayExecutor
+    except ImportError as exc:
+        raise UsageError(f"--executor ray needs Ray ({exc}); install it with "
+                         "pip install '.[ray]'") from exc
+    return RayExecutor(address=args.ray_address)
+
+
+def suite_ref(args: argparse.Namespace) -> str:
+    """The suite as every process loads it: a name, or a file path made absolute."""
+    return str(Path(args.suite).resolve()) if Path(args.suite).suffix == ".toml" else args.suite
+
+
+def _eval_spec(args: argparse.Namespace, selection: Selection,
+               patches: dict[str, dict[str, str]], run_id: str) -> RunSpec:
     official = official_grader(selection.suite, grader_options(args))
     warn_unofficial(official, selection.instances)
-    if official is not None:
-        config["grader"] = official.release
     limits = sandbox_limits(args, selection.suite)
-    config["sandbox"] = {"cpus": limits.cpus, "memory": limits.memory, "disk": limits.disk}
-    client = connect()
-    evaluator = Evaluator(selection.suite, client, ImageBuilder(client, base_from=args.base_from),
-                          run_id, limits, official=official)
-    run = EvalRun(evaluator, results_dir, workers=args.workers, progress=not args.no_progress)
-    with resume_hint(args, run_id, "finished verdicts are kept and reused"):
-        results = run.run(jobs)
-    extra = {"run_id": run_id, "suite": selection.suite.name, "grader": evaluator.grader,
-             "sandbox": config["sandbox"],
-             "suite_version": selection.suite.version, "suite_digest": selection.suite.digest,
-             "skipped_bad_rows": selection.skipped_rows, "reused_verdicts": run.reused}
-    reports = write_reports(results_dir, selection.instances, jobs, results, extra)
-    write_eval_run(results_dir, config, jobs, results)
-    return results_dir, results, reports
+    by_id = {i.instance_id: i for i in selection.instances}
+    graded = [f"{instance_id}\0{variant}\0{patch_sha256(patch)}"
+              for variant, rows in patches.items() for instance_id, patch in rows.items()
+              if instance_id in by_id]
+    config = RunConfig(
+        run_id=run_id, suite=selection.suite.name, suite_digest=selection.suite.digest,
+        mode=PREDICTIONS, variants=list(patches), variant_definitions={}, attempts=1,
+        instance_ids=list(by_id), agent_limits={},
+        grader=official.release if official else "native",
+        pro_scripts=str(args.pro_scripts.resolve()) if args.pro_scripts else None,
+        sandbox=asdict(limits), predictions_digest=digest(*graded))
+    return RunSpec(config, suite_ref(args), str((args.results_dir / run_id).resolve()),
+                   base_from=args.base_from, cpus=limits.cpus, memory=limits.memory,
+                   predictions={v: rows for v, rows in patches.items() if v not in BASELINES})
+
+
+def _execute(args: argparse.Namespace, selection: Selection,
+             patches: dict[str, dict[str, str]], run_id: str
+             ) -> tuple[Path, list[EvalResult], dict[str, dict]]:
+    """Grade the patches as a run (same executor, records, files and Ctrl-C handling as
+    `harness run`); a run id graded before keeps its verdicts, except infra errors, which
+    are graded again."""
+    spec = _eval_spec(args, selection, patches, run_id)
+    results_dir = Path(spec.run_dir)
+    _refuse_other_runs(results_dir, spec.config.to_json())
+    redo = frozenset({"infra_error"})
+    finished = {key for key, record in read_records(results_dir / "records.jsonl").items()
+                if not redo_matches(record, redo)}
+    run = Run(spec, selection.instances, make_executor(args), progress=not args.no_progress,
+              redo=redo)
+    try:
+        with resume_hint(args, run_id, "finished verdicts are kept and reused"):
+            records = run.execute()
+    except ConfigMismatch as exc:
+        raise UsageError(str(exc)) from exc
+    results = [_result(results_dir, record) for record in records.values()]
+    submitted = {v: [i.instance_id for i in selection.instances if i.instance_id in rows]
+                 for v, rows in patches.items()}
+    extra = {"run_id": run_id, "suite": selection.suite.name, "grader": spec.config.grader,
+             "sandbox": spec.config.sandbox, "suite_version": selection.suite.version,
+             "suite_digest": selection.suite.digest, "skipped_bad_rows": selection.skipped_rows,
+             "reused_verdicts": len(finished & set(records))}
+    reports = write_reports(results_dir, selection.instances, submitted,
+                            [r for r in results if r is not None], extra)
+    return results_dir, [r for r in results if r is not None], reports
+
+
+def _result(run_dir: Path, record: AttemptRecord) -> EvalResult | None:
+    """The attempt's full evaluation (report.json); None, with a warning, when it has none."""
+    path = run_dir / (record.paths.dir if record.paths else "") / "report.json"
+    try:
+        return EvalResult.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"warning: {path}: no evaluation report ({exc}); left out of the summary",
+              file=sys.stderr)
+        return None
 
 
 # What makes an eval run the same run: graded again only with these unchanged.
@@ -279,13 +355,13 @@ def _print_report(model: str, report: dict) -> None:
 @_guard
 def cmd_eval(args: argparse.Namespace) -> int:
     selection = _select(args)
-    jobs = _jobs_from_predictions(args.predictions, selection.instances)
-    if not jobs:
+    patches = _predictions(args.predictions, selection.instances)
+    if not patches:
         raise UsageError(f"{args.predictions}: no prediction is for a selected instance of "
                          f"suite {selection.suite.name} ({len(selection.instances)} selected); "
                          "nothing to grade")
     run_id = _run_id(args, "eval")
-    results_dir, _, reports = _execute(args, selection, jobs, run_id)
+    results_dir, _, reports = _execute(args, selection, patches, run_id)
     for model, report in reports.items():
         _print_report(model, report)
     print(f"results: {results_dir}")
@@ -299,9 +375,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     by the headline verdict; and the checked verdict must agree (a disputed instance is
     listed apart: the instance may be sound while our second opinion of it is not)."""
     selection = _select(args)
-    jobs = [make(i) for make in BASELINE_JOBS.values() for i in selection.instances]
+    patches = {name: {i.instance_id: baseline_patch(name, i) for i in selection.instances}
+               for name in BASELINES}
     run_id = _run_id(args, f"validate-{selection.suite.name}")
-    results_dir, results, reports = _execute(args, selection, jobs, run_id)
+    results_dir, results, reports = _execute(args, selection, patches, run_id)
     broken = validation_problems(results)
     disputed = {r.instance_id: [] for r in results if r.disputes}
     for result in results:

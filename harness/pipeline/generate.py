@@ -8,7 +8,7 @@ import base64
 import io
 import tarfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -64,6 +64,17 @@ class BaselineGenerator:
         if self.kind == "gold":
             return Generation(instance.patch, ExitStatus.SUBMITTED)
         return Generation("", ExitStatus.SUBMITTED, run_empty=True)
+
+
+class PredictionGenerator:
+    """`harness eval`: submits the patch a predictions file holds for the instance (a
+    prediction's `model_patch`, possibly empty: then graded as an empty patch)."""
+
+    def __init__(self, patches: Mapping[str, str]) -> None:
+        self.patches = patches
+
+    def generate(self, instance: Instance, attempt_dir: Path, scope: str) -> Generation:
+        return Generation(self.patches[instance.instance_id], ExitStatus.SUBMITTED)
 
 
 @dataclass

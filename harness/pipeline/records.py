@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from harness.evaluation.runner import EvalResult
+from harness.evaluation.result import EvalResult
 from harness.fsutil import dir_name
 from harness.pipeline.record_schema import AttemptRecord
 

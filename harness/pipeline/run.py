@@ -27,7 +27,8 @@ from harness.agent.prompts import load_prompt
 from harness.agent.trajectory import trajectory_name
 from harness.evaluation.graders import GraderOptions, official_grader
 from harness.evaluation.grading import EvalStatus
-from harness.evaluation.runner import EvalResult, Evaluator
+from harness.evaluation.result import EvalResult
+from harness.evaluation.runner import Evaluator
 from harness.fsutil import write_atomic
 from harness.instances.model import Instance
 from harness.models import (
@@ -48,6 +49,7 @@ from harness.pipeline.generate import (
     BaselineGenerator,
     Generation,
     Generator,
+    PredictionGenerator,
     SandboxContext,
     SingleShotGenerator,
 )
@@ -72,6 +74,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BASELINES = ("gold", "empty")
+PREDICTIONS = "predictions"  # the mode of `harness eval` runs: patches come from a file
+
+
+def record_mode(mode: str, variant: str) -> str:
+    """A record's `mode`: the run's, except a baseline's in a run that makes patches."""
+    return "baseline" if variant in BASELINES and mode != PREDICTIONS else mode
 CALLS_FILE = "calls.jsonl"  # the run's write-ahead log of model calls (docs/records.md)
 # What a resume may change: where the model is served, where the scripts are, the containers'
 # limits, and the run's budget and retry knobs (they decide how much more runs, not what an
@@ -112,6 +120,9 @@ class RunConfig:
     grader: str = "native"
     pro_scripts: str | None = None
     sandbox: dict[str, Any] = field(default_factory=dict)  # the containers' limits, recorded
+    # mode "predictions" (`harness eval`): the digest of every (instance, variant, patch)
+    # graded, so a resume grades the same predictions.
+    predictions_digest: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -212,6 +223,9 @@ class RunSpec:
     command_timeout: float = 120.0
     env: Mapping[str, str] = field(default_factory=HiddenEnv)
     services: Services = field(default_factory=LocalServices)
+    # mode "predictions": variant -> instance_id -> patch (the predictions file, read once by
+    # the driver and carried to every process, so nodes need not share its filesystem)
+    predictions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # names the process cache
 
     def variant(self, name: str) -> Variant:
@@ -243,6 +257,9 @@ class RunSpec:
 
 
 def model_variants(spec: RunSpec) -> list[str]:
+    """The variants whose attempts call a model (none when grading predictions)."""
+    if spec.config.mode == PREDICTIONS:
+        return []
     return [v for v in spec.config.variants if v not in BASELINES]
 
 
@@ -276,6 +293,8 @@ def build_generators(spec: RunSpec, sandbox: SandboxContext, usage_log: UsageLog
     redactor = spec.redactor() if redactor is None else redactor
     generators: dict[str, Generator] = {name: BaselineGenerator(name)
                                         for name in config.variants if name in BASELINES}
+    generators.update({name: PredictionGenerator(patches)
+                       for name, patches in spec.predictions.items() if name not in BASELINES})
     for name in model_variants(spec):
         client = _model_client(spec, name, usage_log, redactor)
         if config.mode == "agent":
@@ -396,6 +415,8 @@ class AttemptContext:
         # Every call of every try, from the call log: a reply lost after its 2xx is a call
         # there but no step of a trajectory.
         usage = _sum_usage([self.usage_log.take(unit.scope), earlier])
+        if self.config.mode == PREDICTIONS and unit.variant not in BASELINES:
+            usage.update(cost_usd=None, price_table=None)  # what the patch cost is unknown
         carried = _sum_usage([earlier]) if earlier.calls or earlier.failed_calls else None
         infra = generation.error if generation.infra_error else None
         if result is not None and result.status.is_infra:
@@ -407,7 +428,7 @@ class AttemptContext:
             variant=unit.variant, model=self.config.variant_definitions.get(
                 unit.variant, {}).get("model", unit.variant),
             attempt=unit.attempt,
-            mode="baseline" if unit.variant in BASELINES else self.config.mode,
+            mode=record_mode(self.config.mode, unit.variant),
             exit_status=str(generation.exit_status),
             **verdict_fields(result),
             grader=self.evaluator.grader,
@@ -494,8 +515,14 @@ class Run:
         self._lock = threading.Lock()
 
     def units(self) -> list[Unit]:
+        """Every attempt of the run; when grading predictions, those a prediction exists for
+        (an instance without one is unsubmitted, as SWE-bench counts it)."""
         return [Unit(i, v, a) for a in range(self.config.attempts) for i in self.instances
-                for v in self.config.variants]
+                for v in self.config.variants if self._planned(v, i.instance_id)]
+
+    def _planned(self, variant: str, instance_id: str) -> bool:
+        patches = self.spec.predictions.get(variant)
+        return patches is None or instance_id in patches
 
     def plan(self, *, write: bool = True) -> tuple[dict[AttemptKey, AttemptRecord], list[Unit]]:
         """Check (and, unless `write` is False, write) the config; return the finished
@@ -561,7 +588,6 @@ def _sum_usage(parts: list[UsageSum]) -> dict[str, Any]:
             "cost_lower_bound": usage.cost_is_lower_bound, "price_table": usage.price_table}
 
 
-__all__ = ["BASELINES", "REDO_STATUSES", "AttemptContext", "ConfigMismatch", "ExitStatus",
-           "LocalServices", "redo_matches",
-           "Run", "RunConfig", "RunSpec", "Services", "Unit", "context_for", "run_attempt",
-           "validate_spec"]
+__all__ = ["BASELINES", "PREDICTIONS", "REDO_STATUSES", "AttemptContext", "ConfigMismatch",
+           "ExitStatus", "LocalServices", "Run", "RunConfig", "RunSpec", "Services", "Unit",
+           "context_for", "record_mode", "redo_matches", "run_attempt", "validate_spec"]

@@ -31,10 +31,13 @@ from harness.pipeline.commands import (
     _guard,
     _run_id,
     _select,
+    add_executor_arguments,
+    make_executor,
     resume_hint,
+    suite_ref,
     warn_unofficial,
 )
-from harness.pipeline.executor import AttemptsLost, Executor, LocalExecutor
+from harness.pipeline.executor import AttemptsLost, LocalExecutor
 from harness.pipeline.forecast import (
     ForecastInputError,
     VariantForecast,
@@ -60,7 +63,6 @@ from harness.pipeline.run import (
     validate_spec,
 )
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
-from harness.sandbox.engine import connect
 
 PREFLIGHT_FAILED = 2  # an unusable set-up, as for every other set-up error (cli.exits_2_on)
 ALL_INFRA_ERRORS = 1
@@ -126,13 +128,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "Docker engine, the images, and one small paid call per variant, at "
                      f"most {PREFLIGHT_MAX_TOKENS} tokens of reply); a broken set-up then "
                      "shows only as infra errors")
-    run.add_argument("--executor", choices=("local", "ray"), default="local",
-                     help="where attempts run: threads here (local), or tasks on the nodes of "
-                     "a Ray cluster that advertise a `sandbox` resource (ray; pip install "
-                     "'.[ray]', see docs/cluster.md)")
-    run.add_argument("--ray-address", default="auto",
-                     help="with --executor ray: the cluster to use (auto: $RAY_ADDRESS or the "
-                     "cluster started on this machine; HOST:6379; ray://HOST:10001)")
+    add_executor_arguments(run)
     add_selection_arguments(run)
     add_grader_arguments(run)
     run.set_defaults(func=cmd_run)
@@ -189,10 +185,7 @@ def _config(args: argparse.Namespace, selection, run_id: str, names: list[str]) 
 
 
 def _spec(args: argparse.Namespace, config: RunConfig, budget: Budget | None) -> RunSpec:
-    suite_ref = args.suite
-    if Path(suite_ref).suffix == ".toml":  # a path: absolute, so any process can load it
-        suite_ref = str(Path(suite_ref).resolve())
-    spec = RunSpec(config, suite_ref, str((args.results_dir / config.run_id).resolve()),
+    spec = RunSpec(config, suite_ref(args), str((args.results_dir / config.run_id).resolve()),
                    base_from=args.base_from, cpus=config.sandbox["cpus"],
                    memory=config.sandbox["memory"],
                    command_timeout=args.command_timeout, services=LocalServices(budget))
@@ -201,18 +194,6 @@ def _spec(args: argparse.Namespace, config: RunConfig, budget: Budget | None) ->
     except (FatalModelError, ModelConfigError, PromptError, KeyError) as exc:
         raise UsageError(str(exc)) from exc
     return spec
-
-
-def _executor(args: argparse.Namespace) -> Executor:
-    if args.executor == "local":
-        connect()  # fail now, with the engine's error, if no engine answers
-        return LocalExecutor(args.workers)
-    try:
-        from harness.pipeline.ray import RayExecutor
-    except ImportError as exc:
-        raise UsageError(f"--executor ray needs Ray ({exc}); install it with "
-                         "pip install '.[ray]'") from exc
-    return RayExecutor(address=args.ray_address)
 
 
 def _report(records: dict[AttemptKey, AttemptRecord], variants: list[str], instances: int,
@@ -380,7 +361,7 @@ def _execute(args: argparse.Namespace, spec: RunSpec, selection, names: list[str
     run_id = spec.config.run_id
     if todo and not args.no_preflight and not _preflight(spec, todo, args.executor):
         return PREFLIGHT_FAILED
-    executor = _executor(args)
+    executor = make_executor(args)
     run = Run(spec, selection.instances, executor, progress=not args.no_progress, redo=redo)
     try:
         with resume_hint(args, run_id, "finished attempts are kept"):

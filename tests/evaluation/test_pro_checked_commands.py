@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness import suites
-from harness.evaluation import runner
+from harness.evaluation import checked_inputs
 from harness.evaluation.grading import EvalStatus, grade, group_tests
 from harness.evaluation.parsers import TestStatus, parse_results
 from harness.instances.model import Instance
@@ -42,9 +42,9 @@ def tool(folder: Path, name: str, body: str) -> None:
 
 def run(repo: str, inst: Instance, cwd: Path, tools: Path, report: Path,
         monkeypatch: pytest.MonkeyPatch) -> subprocess.CompletedProcess[str]:
-    monkeypatch.setattr(runner, "REPORT_PATH", str(report))
+    monkeypatch.setattr(checked_inputs, "REPORT_PATH", str(report))
     script = cwd.parent / "test_cmd.sh"
-    script.write_text(runner._test_command(spec(repo), inst))
+    script.write_text(checked_inputs.test_command(spec(repo), inst))
     env = {**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"}
     return subprocess.run(["bash", str(script)], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=120)
@@ -57,25 +57,25 @@ def test_python_repos_spell_names_cut_at_space() -> None:
 
 
 def test_openlibrary_runs_pytest_on_the_selected_files_with_a_junit_report() -> None:
-    script = runner._test_command(spec("internetarchive/openlibrary"),
+    script = checked_inputs.test_command(spec("internetarchive/openlibrary"),
                                   instance("internetarchive/openlibrary",
                                            "openlibrary/tests/core/test_a.py"))
-    assert f"--junitxml={runner.REPORT_PATH} openlibrary/tests/core/test_a.py" in script
+    assert f"--junitxml={checked_inputs.REPORT_PATH} openlibrary/tests/core/test_a.py" in script
 
 
 def test_qutebrowser_runs_offscreen_under_xvfb_and_dbus() -> None:
-    script = runner._test_command(spec("qutebrowser/qutebrowser"),
+    script = checked_inputs.test_command(spec("qutebrowser/qutebrowser"),
                                   instance("qutebrowser/qutebrowser", "tests/unit/a b.py"))
     assert "export QT_QPA_PLATFORM=offscreen\n" in script and "export DISPLAY=:99\n" in script
     assert "Xvfb :99 -screen 0 1024x768x24" in script
     assert 'runner="dbus-run-session --"' in script
     assert ("$runner python -m pytest -v --disable-warnings --benchmark-disable -rA "
-            f"-p no:cacheprovider -o junit_family=xunit1 --junitxml={runner.REPORT_PATH} "
+            f"-p no:cacheprovider -o junit_family=xunit1 --junitxml={checked_inputs.REPORT_PATH} "
             "'tests/unit/a b.py'") in script
 
 
 def test_ansible_command_is_ansible_test_units_per_file() -> None:
-    script = runner._test_command(spec("ansible/ansible"),
+    script = checked_inputs.test_command(spec("ansible/ansible"),
                                   instance("ansible/ansible", "test/units/a.py", "test/units/b.py"))
     assert "export PYTHONPATH=/app:$PYTHONPATH PATH=/app/bin:$PATH\n" in script
     assert "for f in test/units/a.py test/units/b.py; do" in script
@@ -142,23 +142,23 @@ def test_ansible_junit_files_are_collected_per_file_and_merged(
 
 # -- NodeBB ---------------------------------------------------------------------------------
 def test_nodebb_prepares_redis_and_config_then_runs_mocha_on_the_file_parts() -> None:
-    script = runner._test_command(spec("NodeBB/NodeBB"), instance(
+    script = checked_inputs.test_command(spec("NodeBB/NodeBB"), instance(
         "NodeBB/NodeBB", "test/user.js | User .create()", "test/user.js", "test/api.js"))
     assert "export NODE_ENV=test\nexport TEST_ENV=development\n" in script
     assert "redis-server --daemonize yes --protected-mode no --appendonly yes" in script
     assert "redis-cli ping" in script and "touch logs/output.log" in script
     assert "[ -f config.json ] || echo '{\"url\":\"http://localhost:4567\"" in script
     assert script.rstrip().endswith(
-        f"npx mocha --reporter json --reporter-option output={runner.REPORT_PATH} "
+        f"npx mocha --reporter json --reporter-option output={checked_inputs.REPORT_PATH} "
         "--bail=false --timeout=10000 --exit test/user.js test/api.js")
     assert spec("NodeBB/NodeBB").spelling == "exact"
 
 
 # -- element-web / protonmail ---------------------------------------------------------------
 def test_element_web_runs_jest_with_a_json_report() -> None:
-    script = runner._test_command(spec("element-hq/element-web"), instance(
+    script = checked_inputs.test_command(spec("element-hq/element-web"), instance(
         "element-hq/element-web", "test/a-test.tsx", "test/__snapshots__/a-test.tsx.snap"))
-    assert (f"npx jest --ci --json --outputFile={runner.REPORT_PATH} test/a-test.tsx "
+    assert (f"npx jest --ci --json --outputFile={checked_inputs.REPORT_PATH} test/a-test.tsx "
             "test/__snapshots__/a-test.tsx.snap") in script
     assert spec("element-hq/element-web").spelling == "element-web"
 
@@ -270,7 +270,7 @@ def test_every_pro_repo_has_a_registered_parser_and_a_known_spelling() -> None:
         assert repo_spec.parser in PARSERS, repo
         assert repo_spec.spelling in SPELLINGS, repo
         assert "{tests}" in repo_spec.command and "{report}" in repo_spec.command, repo
-        runner._test_command(repo_spec, instance(repo or "x/y", "a", "b"))  # renders
+        checked_inputs.test_command(repo_spec, instance(repo or "x/y", "a", "b"))  # renders
 
 
 def test_reports_are_json_lines_for_jest(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.evaluation import runner
+from harness.evaluation import checked_inputs
 from harness.evaluation.grading import EvalStatus, grade, group_tests
 from harness.evaluation.parsers import TestStatus, parse_results
 from harness.instances.model import Instance
@@ -75,29 +75,30 @@ def instance(repo: str, selected: tuple[str, ...] = SELECTED) -> Instance:
 def test_go_command_gets_one_quoted_anchored_pattern(repo: str) -> None:
     spec = load_suite("swebench-pro").tests_for(repo)
     assert (spec.parser, spec.selection, spec.spelling) == ("gotest", "go-test-names", "exact")
-    script = runner._test_command(spec, instance(repo))
+    script = checked_inputs.test_command(spec, instance(repo))
     assert " -run '^(TestLoad|TestParen|TestSlash|TestToCpeURI)$' " in script
     assert "''" not in script  # the old `-run ''A|B''` rendering, a pipe to bash
     assert "-json" in script and "-count=1" in script
-    assert f"> {runner.REPORT_PATH}" in script
+    assert f"> {checked_inputs.REPORT_PATH}" in script
 
 
 def test_go_pattern_escapes_like_quotemeta_and_dedupes_top_level_names() -> None:
     spec = load_suite("swebench-pro").tests_for("flipt-io/flipt")
     odd = ("TestA.b(c)/sub", "Test[x]+y*", "Test{1}|^$?\\z", "TestA.b(c)", "/orphan", "")
-    assert runner.select_tests(spec, instance("flipt-io/flipt", odd)) == [
+    assert checked_inputs.select_tests(spec, instance("flipt-io/flipt", odd)) == [
         r"^(TestA\.b\(c\)|Test\[x\]\+y\*|Test\{1\}\|\^\$\?\\z)$"]
 
 
 def test_go_empty_selection_runs_every_test_as_the_official_script_does() -> None:
     spec = load_suite("swebench-pro").tests_for("future-architect/vuls")
-    assert runner.select_tests(spec, instance("future-architect/vuls", ())) == []
-    assert " -run '' " in runner._test_command(spec, instance("future-architect/vuls", ()))
+    assert checked_inputs.select_tests(spec, instance("future-architect/vuls", ())) == []
+    assert " -run '' " in checked_inputs.test_command(spec, instance("future-architect/vuls", ()))
 
 
 def test_teleport_keeps_the_official_packages_and_flags() -> None:
-    script = runner._test_command(load_suite("swebench-pro").tests_for("gravitational/teleport"),
-                                  instance("gravitational/teleport", ("TestA/x",)))
+    script = checked_inputs.test_command(
+        load_suite("swebench-pro").tests_for("gravitational/teleport"),
+        instance("gravitational/teleport", ("TestA/x",)))
     assert "CGO_ENABLED=1 go test -json -count=1 $race $tags -run '^(TestA)$' $(go list ./..." \
         in script
     assert "grep -vE 'teleport/(e2e|integration|tool/tsh|integrations/operator|" in script
@@ -105,8 +106,9 @@ def test_teleport_keeps_the_official_packages_and_flags() -> None:
 
 
 def test_navidrome_builds_with_netgo() -> None:
-    script = runner._test_command(load_suite("swebench-pro").tests_for("navidrome/navidrome"),
-                                  instance("navidrome/navidrome", ("TestCore",)))
+    script = checked_inputs.test_command(
+        load_suite("swebench-pro").tests_for("navidrome/navidrome"),
+        instance("navidrome/navidrome", ("TestCore",)))
     assert "go test -tags netgo -json -count=1 -run '^(TestCore)$' ./..." in script
 
 
@@ -124,10 +126,10 @@ def test_real_go_run_grades_subtests_by_their_official_names(
         (module / name).write_text(text)
     report = tmp_path / "out" / "report.json"
     report.parent.mkdir()
-    monkeypatch.setattr(runner, "REPORT_PATH", str(report))
+    monkeypatch.setattr(checked_inputs, "REPORT_PATH", str(report))
     script = tmp_path / "test_cmd.sh"
-    script.write_text(runner._test_command(load_suite("swebench-pro").tests_for(repo),
-                                           instance(repo)))
+    script.write_text(checked_inputs.test_command(load_suite("swebench-pro").tests_for(repo),
+                                                  instance(repo)))
     env = {**os.environ, "GOCACHE": str(tmp_path / "gocache"), "GOPATH": str(tmp_path / "gopath"),
            "GOFLAGS": "-mod=mod", "GOPROXY": "off", "GO111MODULE": "on"}
     done = subprocess.run(["bash", str(script)], cwd=module, env=env, capture_output=True,
