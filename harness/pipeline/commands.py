@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.argtypes import positive_int
-from harness.cli import exits_2_on
+from harness.exits import exits_2_on
 from harness.evaluation.graders import (
     GraderError,
     OfficialGrader,

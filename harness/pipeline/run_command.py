@@ -51,7 +51,7 @@ from harness.pipeline.run import (
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
 from harness.sandbox.engine import connect
 
-PREFLIGHT_FAILED = 2  # an unusable set-up, as for every other set-up error (cli.exits_2_on)
+PREFLIGHT_FAILED = 2  # an unusable set-up, as for every other set-up error (exits.exits_2_on)
 ALL_INFRA_ERRORS = 1
 
 
