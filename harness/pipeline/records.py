@@ -15,6 +15,7 @@ from typing import Any
 
 from harness.evaluation.runner import EvalResult
 from harness.fsutil import dir_name
+from harness.humanize import utc_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class RecordWriter:
 
 def finished_now() -> str:
     """A record's `finished_at`: ISO-8601 UTC, to the second."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return utc_timestamp(time.time())
 
 
 def record_line(record: dict[str, Any]) -> str:

@@ -51,6 +51,7 @@ USAGE_FIELDS = ("prompt_tokens", "cached_tokens", "completion_tokens", "reasonin
 SECONDS_FIELDS = ("generate", "evaluate", "total")
 TEST_COUNT_FIELDS = ("fail_to_pass_passed", "fail_to_pass_total", "pass_to_pass_passed",
                      "pass_to_pass_total")
+PATH_FIELDS = ("dir", "trajectory")  # relative to the run directory
 RECORD_SCHEMA_VERSION = 1
 SCHEMA = pa.schema([
     ("schema", _INT), ("run_id", _STR), ("instance_id", _STR), ("repo", _STR), ("language", _STR),
@@ -64,8 +65,10 @@ SCHEMA = pa.schema([
     ("cost_lower_bound", _BOOL), ("price_table", _STR), ("turns", _NUM),
     ("seconds", pa.struct([(name, _NUM) for name in SECONDS_FIELDS])),
     ("patch_sha256", _STR), ("retries", _NUM), ("node", _STR), ("node_retries", _NUM),
-    ("finished_at", _STR),
+    ("finished_at", _STR), ("paths", pa.struct([(name, _STR) for name in PATH_FIELDS])),
 ])
+# The inner fields of each object field, and their type (checked line by line).
+_GROUPS = {"usage": _NUM, "seconds": _NUM, "tests": _NUM, "paths": _STR}
 _PY_TYPES = {pa.types.is_string: (str,), pa.types.is_integer: (int,),
              pa.types.is_floating: (int, float), pa.types.is_boolean: (bool,),
              pa.types.is_struct: (dict,)}
@@ -92,9 +95,9 @@ def _parse_line(text: str, path: Path, number: int) -> dict[str, Any]:
     if missing:
         raise RunInputError(f"{path}:{number}: record lacks {', '.join(missing)}")
     wrong = [f.name for f in SCHEMA if _type_error(record.get(f.name), f.type)]
-    for group in ("usage", "seconds", "tests"):
+    for group, inner_type in _GROUPS.items():
         inner = record.get(group) if isinstance(record.get(group), dict) else {}
-        wrong += [f"{group}.{k}" for k, v in inner.items() if _type_error(v, _NUM)]
+        wrong += [f"{group}.{k}" for k, v in inner.items() if _type_error(v, inner_type)]
     if wrong:
         raise RunInputError(f"{path}:{number}: wrong type for {', '.join(wrong)}")
     return record
@@ -142,7 +145,8 @@ def _table_checked(data: bytes, path: Path) -> pa.Table:
 
 def read_records(path: Path) -> tuple[pd.DataFrame, list[str]]:
     """The last record per (instance_id, variant, attempt) as a flat DataFrame (`usage.x` and
-    `tests.x` become `x`, `seconds.x` becomes `seconds_x`; strings are categorical).
+    `tests.x` become `x`, `seconds.x` becomes `seconds_x`, `paths.x` becomes `paths_x`;
+    strings are categorical).
 
     A last line that does not parse is taken as cut short by a crash and skipped with a
     warning; a bad line anywhere else is an error naming the file and line."""
@@ -154,7 +158,8 @@ def read_records(path: Path) -> tuple[pd.DataFrame, list[str]]:
     table = (_table_fast(data) if data.strip() else None) or _table_checked(data, path)
     frame = table.flatten().to_pandas(strings_to_categorical=True)
     frame.columns = [c.removeprefix("usage.").removeprefix("tests.")
-                     .replace("seconds.", "seconds_") for c in frame.columns]
+                     .replace("seconds.", "seconds_").replace("paths.", "paths_")
+                     for c in frame.columns]
     versions = set(frame["schema"].dropna().astype(int)) - {RECORD_SCHEMA_VERSION}
     if versions:
         warnings.append(f"{path}: record schema version(s) {sorted(versions)} read as version "
