@@ -10,11 +10,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any, Self
 
 from harness.argtypes import positive_int
-from harness.exits import exits_2_on
 from harness.evaluation.graders import (
     GraderError,
     OfficialGrader,
@@ -25,6 +25,8 @@ from harness.evaluation.graders import (
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.patches import patch_sha256
 from harness.evaluation.runner import EvalResult, Evaluator
+from harness.exits import exits_2_on
+from harness.humanize import duration
 from harness.instances.errors import RowError, SourceUnavailable
 from harness.instances.images import ImageNameError
 from harness.instances.loaders import load_instances
@@ -60,6 +62,50 @@ class UsageError(RuntimeError):
 
 
 @dataclass
+class CommonOptions:
+    """The options the suite commands share (`harness images`, `eval`, `validate`, `run`),
+    typed. The CLI parses its arguments into one (`from_namespace`) and harness.api builds
+    one; the parser's defaults are read from here, so each default is defined once."""
+
+    suite: str | None = None  # a suite name (tasks/suites/NAME.toml) or a suite .toml path
+    run_id: str | None = None  # default: a timestamp
+    results_dir: Path = RESULTS_DIR
+    base_from: str = "debootstrap"
+    no_progress: bool = False
+    workers: int = DEFAULT_WORKERS
+    cpus: float | None = None  # None: the suite's [sandbox]
+    memory: str | None = None
+    disk: str | None = None
+    instance_ids: list[str] | None = None  # selection (harness.instances.select)
+    repos: list[str] | None = None
+    limit: int | None = None
+    shuffle_seed: int | None = None
+    dataset_file: Path | None = None
+    skip_bad_rows: bool = False
+    pro_scripts: Path | None = None  # the swebench-pro grader's run_scripts checkout
+
+    @classmethod
+    def from_namespace(cls, args: argparse.Namespace) -> Self:
+        """The options a parsed command line holds (those it has no option for: defaults)."""
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls) if hasattr(args, f.name)})
+
+
+@dataclass
+class EvalOptions(CommonOptions):
+    predictions: str = ""  # a JSONL/JSON predictions file, or `gold` or `empty`
+
+
+@dataclass
+class EvalOutcome:
+    """What `harness eval` graded: per prediction a result, per model its report."""
+
+    run_id: str
+    results_dir: Path
+    results: list[EvalResult]
+    reports: dict[str, dict[str, Any]]
+
+
+@dataclass
 class Selection:
     suite: Suite
     instances: list[Instance]
@@ -70,11 +116,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", required=True,
                         help="suite name (tasks/suites/NAME.toml) or a suite .toml path")
     parser.add_argument("--run-id", help="results go to RESULTS_DIR/RUN_ID (default: a timestamp)")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
+    parser.add_argument("--results-dir", type=Path, default=CommonOptions.results_dir,
                         help="where runs are written")
-    parser.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
+    parser.add_argument("--base-from", default=CommonOptions.base_from, help=BASE_FROM_HELP)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS,
+    parser.add_argument("--workers", type=positive_int, default=CommonOptions.workers,
                         help="containers at once")
     add_sandbox_arguments(parser)
     add_selection_arguments(parser)
@@ -83,7 +129,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     setup = subparsers.add_parser("setup", help="start a Docker engine and build the base image")
-    setup.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
+    setup.add_argument("--base-from", default=CommonOptions.base_from, help=BASE_FROM_HELP)
     setup.set_defaults(func=cmd_setup)
 
     images = subparsers.add_parser("images", help="build (or find) every image a suite needs")
@@ -111,19 +157,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     clean.set_defaults(func=cmd_clean)
 
 
-_guard = exits_2_on(UsageError, SuiteError, SourceUnavailable, PredictionError, RowError,
+guard = exits_2_on(UsageError, SuiteError, SourceUnavailable, PredictionError, RowError,
                    EngineUnavailable, ImageBuildError, ImageNameError, GraderError)
 
 
-def _select(args: argparse.Namespace) -> Selection:
-    suite = load_suite(args.suite)
-    loaded = load_instances(suite, skip_bad_rows=args.skip_bad_rows,
-                            dataset_file=args.dataset_file)
+def select(options: CommonOptions) -> Selection:
+    """The suite and the instances the options select; UsageError when none is."""
+    if not options.suite:
+        raise UsageError("no suite given (a suite name or a suite .toml path)")
+    suite = load_suite(options.suite)
+    loaded = load_instances(suite, skip_bad_rows=options.skip_bad_rows,
+                            dataset_file=options.dataset_file)
     if loaded.errors:
         print(f"warning: {len(loaded.errors)} bad row(s) skipped (each named above)",
               file=sys.stderr)
     try:
-        instances = select_instances(loaded.instances, **selection_kwargs(args))
+        instances = select_instances(loaded.instances, **selection_kwargs(options))
     except SelectionError as exc:
         raise UsageError(str(exc)) from exc
     if not instances:
@@ -140,8 +189,9 @@ def warn_unofficial(official: OfficialGrader | None, instances: list[Instance]) 
         print(f"warning: {instance_id}: no official verdict possible: {why}", file=sys.stderr)
 
 
-def _run_id(args: argparse.Namespace, prefix: str) -> str:
-    return args.run_id or time.strftime(f"{prefix}-%Y%m%d-%H%M%S")
+def new_run_id(options: CommonOptions, prefix: str) -> str:
+    """The run id given, else `<prefix>-<local time>`."""
+    return options.run_id or time.strftime(f"{prefix}-%Y%m%d-%H%M%S")
 
 
 def resume_command(args: argparse.Namespace, run_id: str) -> str:
@@ -184,7 +234,7 @@ def _jobs_from_predictions(source: str, instances: list[Instance]) -> list[EvalJ
             for p in predictions if p.instance_id in by_id]
 
 
-@_guard
+@guard
 def cmd_setup(args: argparse.Namespace) -> int:
     subprocess.run(["bash", str(DOCKER_DIR / "engine.sh")], check=True)
     builder = ImageBuilder(connect(), base_from=args.base_from)
@@ -193,9 +243,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
+@guard
 def cmd_images(args: argparse.Namespace) -> int:
-    selection = _select(args)
+    selection = select(CommonOptions.from_namespace(args))
     builder = ImageBuilder(connect(), base_from=args.base_from)
     started = time.monotonic()
     failures = 0
@@ -206,13 +256,13 @@ def cmd_images(args: argparse.Namespace) -> int:
             failures += 1
             print(f"{instance.instance_id}: BUILD ERROR {exc}", file=sys.stderr)
     print(f"built {len(builder.built)} image(s), {failures} failure(s) "
-          f"in {time.monotonic() - started:.1f}s")
+          f"in {duration(time.monotonic() - started)}")
     return 1 if failures else 0
 
 
-def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob],
+def _execute(options: CommonOptions, selection: Selection, jobs: list[EvalJob],
              run_id: str) -> tuple[Path, list[EvalResult], dict[str, dict]]:
-    results_dir = args.results_dir / run_id
+    results_dir = options.results_dir / run_id
     config = {"run_id": run_id, "suite": selection.suite.name,
               "suite_digest": selection.suite.digest, "mode": "predictions",
               "variants": list(dict.fromkeys(job.model_name for job in jobs)), "attempts": 1,
@@ -220,18 +270,19 @@ def _execute(args: argparse.Namespace, selection: Selection, jobs: list[EvalJob]
               "predictions_digest": digest(*(f"{j.instance.instance_id}\0{j.model_name}\0"
                                              f"{patch_sha256(j.patch)}" for j in jobs))}
     _refuse_other_runs(results_dir, config)
-    official = official_grader(selection.suite, grader_options(args))
+    official = official_grader(selection.suite, grader_options(options))
     warn_unofficial(official, selection.instances)
     if official is not None:
         config["grader"] = official.release
-    limits = sandbox_limits(args, selection.suite)
+    limits = sandbox_limits(options, selection.suite)
     config["sandbox"] = {"cpus": limits.cpus, "memory": limits.memory, "disk": limits.disk}
     client = connect()
-    evaluator = Evaluator(selection.suite, client, ImageBuilder(client, base_from=args.base_from),
-                          run_id, limits, official=official)
-    run = EvalRun(evaluator, results_dir, workers=args.workers, progress=not args.no_progress)
-    with resume_hint(args, run_id, "finished verdicts are kept and reused"):
-        results = run.run(jobs)
+    evaluator = Evaluator(selection.suite, client,
+                          ImageBuilder(client, base_from=options.base_from), run_id, limits,
+                          official=official)
+    run = EvalRun(evaluator, results_dir, workers=options.workers,
+                  progress=not options.no_progress)
+    results = run.run(jobs)
     extra = {"run_id": run_id, "suite": selection.suite.name, "grader": evaluator.grader,
              "sandbox": config["sandbox"],
              "suite_version": selection.suite.version, "suite_digest": selection.suite.digest,
@@ -279,32 +330,47 @@ def _print_report(model: str, report: dict) -> None:
           f"{errors}{second}")
 
 
-@_guard
-def cmd_eval(args: argparse.Namespace) -> int:
-    selection = _select(args)
-    jobs = _jobs_from_predictions(args.predictions, selection.instances)
+KEPT_VERDICTS = "finished verdicts are kept and reused"
+
+
+def evaluate_predictions(options: EvalOptions) -> EvalOutcome:
+    """Grade a predictions file (or the gold or empty patches) on the selected instances:
+    what `harness eval` does, without printing the per-model lines."""
+    selection = select(options)
+    jobs = _jobs_from_predictions(options.predictions, selection.instances)
     if not jobs:
-        raise UsageError(f"{args.predictions}: no prediction is for a selected instance of "
+        raise UsageError(f"{options.predictions}: no prediction is for a selected instance of "
                          f"suite {selection.suite.name} ({len(selection.instances)} selected); "
                          "nothing to grade")
-    run_id = _run_id(args, "eval")
-    results_dir, _, reports = _execute(args, selection, jobs, run_id)
-    for model, report in reports.items():
+    run_id = new_run_id(options, "eval")
+    results_dir, results, reports = _execute(options, selection, jobs, run_id)
+    return EvalOutcome(run_id, results_dir, results, reports)
+
+
+@guard
+def cmd_eval(args: argparse.Namespace) -> int:
+    options = EvalOptions.from_namespace(args)
+    options.run_id = new_run_id(options, "eval")
+    with resume_hint(args, options.run_id, KEPT_VERDICTS):
+        outcome = evaluate_predictions(options)
+    for model, report in outcome.reports.items():
         _print_report(model, report)
-    print(f"results: {results_dir}")
+    print(f"results: {outcome.results_dir}")
     return 0
 
 
-@_guard
+@guard
 def cmd_validate(args: argparse.Namespace) -> int:
     """Gold must resolve every instance; the no-op patch must resolve none, with every
     FAIL_TO_PASS failing and every PASS_TO_PASS passing (else the hidden tests prove nothing),
     by the headline verdict; and the checked verdict must agree (a disputed instance is
     listed apart: the instance may be sound while our second opinion of it is not)."""
-    selection = _select(args)
+    options = CommonOptions.from_namespace(args)
+    selection = select(options)
     jobs = [make(i) for make in BASELINE_JOBS.values() for i in selection.instances]
-    run_id = _run_id(args, f"validate-{selection.suite.name}")
-    results_dir, results, reports = _execute(args, selection, jobs, run_id)
+    run_id = new_run_id(options, f"validate-{selection.suite.name}")
+    with resume_hint(args, run_id, KEPT_VERDICTS):
+        results_dir, results, reports = _execute(options, selection, jobs, run_id)
     broken = validation_problems(results)
     disputed = {r.instance_id: [] for r in results if r.disputes}
     for result in results:
@@ -350,7 +416,7 @@ def validation_problems(results: list[EvalResult]) -> dict[str, list[str]]:
     return problems
 
 
-@_guard
+@guard
 def cmd_clean(args: argparse.Namespace) -> int:
     """Remove only what was named: the engine may be shared, and a run id that is not yours
     is someone's run in flight."""
