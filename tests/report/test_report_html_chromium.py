@@ -208,7 +208,7 @@ def triage_report(tmp_path_factory) -> Path:
     first["paths"] = {"dir": folder, "trajectory": f"{folder}/{first['instance_id']}.traj.json"}
     write_run(run_dir, {"run_id": "triage", "suite": "synthetic", "variants": ["k2.5", "k2.6"],
                         "attempts": 1, "instance_ids": ids}, records, artifacts=True)
-    (run_dir / folder / "trajectory.json").unlink()
+    (run_dir / folder / "trajectory.json").unlink(missing_ok=True)
     (run_dir / first["paths"]["trajectory"]).write_text('{"messages": []}')
     (run_dir / f"{second['variant']}/attempt-0/{second['instance_id']}/test_output.txt"
      ).write_text("")
