@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Sequence
@@ -240,21 +241,28 @@ def instance_table(report: Report, out_dir: Path, limit: int) -> str:
                                       raw=True)
 
 
+# What the attempts table filters by: each row's `data-<name>`. A row has several statuses
+# (exit, eval, checked), space-separated; a variant or repo is matched whole.
 FILTERS = ("status", "variant", "repo")
 # Filters the attempts table by the form's choices; reads and writes them in the URL's
 # fragment (`#status=unresolved&repo=acme%2Fgears`), so a filtered view can be linked. Without
-# JS the form stays hidden and every row shows.
+# JS the form stays hidden and every row shows. Only textContent is written: nothing from the
+# page or the fragment becomes markup.
 FILTER_SCRIPT = """
 (function () {
+  var names = NAMES;
   var form = document.getElementById('attempt-filters');
   var rows = document.querySelectorAll('#attempts tbody tr');
   var shown = document.getElementById('attempts-shown');
   function choice(name) { return form.elements.namedItem(name).value; }
+  function matches(tr, name) {
+    var want = choice(name), have = tr.dataset[name];
+    return !want || (name === 'status' ? have.split(' ').indexOf(want) >= 0 : have === want);
+  }
   function apply() {
-    var status = choice('status'), variant = choice('variant'), repo = choice('repo'), n = 0;
+    var n = 0;
     rows.forEach(function (tr) {
-      var ok = (!status || tr.dataset.status.split(' ').indexOf(status) >= 0)
-        && (!variant || tr.dataset.variant === variant) && (!repo || tr.dataset.repo === repo);
+      var ok = names.every(function (name) { return matches(tr, name); });
       tr.hidden = !ok;
       n += ok ? 1 : 0;
     });
@@ -262,7 +270,7 @@ FILTER_SCRIPT = """
   }
   function fromFragment() {
     var wanted = new URLSearchParams(location.hash.slice(1)), any = false;
-    ['status', 'variant', 'repo'].forEach(function (name) {
+    names.forEach(function (name) {
       var select = form.elements.namedItem(name), value = wanted.get(name);
       if (value !== null && Array.prototype.some.call(select.options,
           function (o) { return o.value === value; })) { select.value = value; any = true; }
@@ -273,7 +281,7 @@ FILTER_SCRIPT = """
   form.hidden = false;
   form.addEventListener('change', function () {
     var chosen = new URLSearchParams();
-    ['status', 'variant', 'repo'].forEach(function (name) {
+    names.forEach(function (name) {
       if (choice(name)) { chosen.set(name, choice(name)); }
     });
     history.replaceState(null, '', '#' + chosen.toString());
@@ -281,7 +289,7 @@ FILTER_SCRIPT = """
   });
   if (fromFragment()) { form.scrollIntoView(); }
 })();
-"""
+""".replace("NAMES", json.dumps(FILTERS))
 
 
 def _select(name: str, values: Sequence[str]) -> str:
@@ -311,15 +319,16 @@ def attempts_section(report: Report, out_dir: Path, limit: int) -> str:
             r, bases[str(r.run_id)], out_dir)
         row_statuses = fmt.attempt_statuses(r)
         statuses.update(row_statuses)
-        body.append(f'<tr data-status="{escape(" ".join(row_statuses))}" '
-                    f'data-variant="{escape(str(r.variant))}" data-repo="{escape(str(r.repo))}">'
-                    + "".join(f"<td>{c}</td>" for c in (*cells, files or "–")) + "</tr>")
+        data = {"status": " ".join(row_statuses), "variant": str(r.variant), "repo": str(r.repo)}
+        attributes = " ".join(f'data-{name}="{escape(data[name])}"' for name in FILTERS)
+        body.append(f"<tr {attributes}>" + "".join(f"<td>{c}</td>" for c in (*cells, files or "–"))
+                    + "</tr>")
     order = {status: n for n, status in enumerate(STATUS_CLASS)}
-    filters = (f"<form id='attempt-filters' hidden>"
-               f"{_select('status', sorted(statuses, key=lambda s: (order.get(s, 99), s)))}"
-               f"{_select('variant', report.variants)}"
-               f"{_select('repo', sorted(map(str, shown['repo'].unique())))}"
-               "<output id='attempts-shown'></output></form>")
+    choices = {"status": sorted(statuses, key=lambda s: (order.get(s, len(order)), s)),
+               "variant": report.variants, "repo": sorted(map(str, shown["repo"].unique()))}
+    filters = ("<form id='attempt-filters' hidden>"
+               + "".join(_select(name, choices[name]) for name in FILTERS)
+               + "<output id='attempts-shown'></output></form>")
     head = "".join(f"<th>{escape(h)}</th>" for h in (*fmt.ATTEMPT_HEADERS, "files"))
     more = fmt.left_out(len(shown), len(report.frame), "attempts")
     return (f"<p>{escape(fmt.ATTEMPTS_NOTE)}</p>{_status_key()}{filters}"
