@@ -290,3 +290,30 @@ def test_without_js_every_row_shows_and_links_point_at_files(triage_report):
     assert not any(records[1]["instance_id"] in h and h.endswith("test_output.txt")
                    for h in hrefs)  # an empty log is not linked
     assert "<span class=\"st st-tampered\">tampered</span>" in text
+
+
+def test_hostile_names_and_paths_stay_text_and_unlinked(tmp_path):
+    """Names from records are escaped wherever they land (cells, data attributes, select
+    options), and a record's `paths` cannot point a link outside the run's folder."""
+    from harness.report import commands
+
+    hostile = '"><script>alert(1)</script>'
+    (tmp_path / "outside.txt").write_text("not the run's\n")
+    records = [make_record("acme__proj-00001", "k2.6", repo=f"acme/{hostile}",
+                           paths={"dir": "k2.6/attempt-0/acme__proj-00001",
+                                  "trajectory": "../outside.txt"}),
+               make_record("acme__proj-00002", "k2.6", failing_tests=[hostile],
+                           paths={"dir": "/etc", "trajectory": "/etc/passwd"})]
+    run_dir = write_run(tmp_path / "run", {"run_id": "h", "suite": "s", "variants": ["k2.6"],
+                                           "attempts": 1, "instance_ids": [
+                                               "acme__proj-00001", "acme__proj-00002"]},
+                        records, artifacts=True)
+    assert commands.main(["report", str(run_dir)]) == 0
+    text = (run_dir / "report" / "report.html").read_text()
+    assert text.count("<script") == 1 and "&lt;script&gt;alert(1)" in text
+    index = DomIndex()
+    index.feed(text)
+    hrefs = [unquote(a["href"]) for t, a, _ in index.elements
+             if t == "a" and not a["href"].startswith("#")]
+    assert not any("outside.txt" in h or h.startswith("/") or "/etc/" in h for h in hrefs)
+    assert any(h.endswith("acme__proj-00001/patch.diff") for h in hrefs)  # its own files are
