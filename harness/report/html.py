@@ -160,9 +160,13 @@ def repo_plot(report: Report) -> str:
                               separators=separators)
 
 
-def _non_empty(path: Path) -> bool:
+def _linkable(root: str, relative: str) -> bool:
+    """A file inside the run's folder (`root`) that exists and is not empty. Plain strings
+    and one stat: a report checks thousands of files."""
+    if relative.startswith("/") or ".." in relative.split("/"):
+        return False
     try:
-        return path.stat().st_size > 0
+        return os.stat(os.path.join(root, relative)).st_size > 0
     except OSError:
         return False
 
@@ -183,8 +187,7 @@ def artifact_links(row, base: str, out_dir: Path) -> str:
         trajectory = getattr(row, "paths_trajectory", None)
         relative = (str(trajectory) if text == "traj" and not fmt.missing(trajectory)
                     else f"{folder}/{name}")
-        inside = not Path(relative).is_absolute() and ".." not in Path(relative).parts
-        if inside and _non_empty(out_dir / base / relative):
+        if _linkable(os.path.join(out_dir, base), relative):
             links.append(f'<a href="{quote(f"{base}/{relative}")}">{text}</a>')
     return "".join(links)
 
@@ -227,9 +230,10 @@ def instance_table(report: Report, out_dir: Path, limit: int) -> str:
         cells.setdefault(key, []).append(_attempt_cell(row, bases[str(row.run_id)], out_dir))
     repos = dict(zip(report.inst["instance_id"].astype(str), report.inst["repo"].astype(str),
                      strict=False))
+    variants = report.variants
     rows = [[escape(i), escape(repos.get(i, "")),
              *("".join(cells.get((i, v), ["<span class='unsubmitted'>not selected</span>"]))
-               for v in report.variants)] for i in shown]
+               for v in variants)] for i in shown]
     note = ("" if len(shown) == len(ids) else
             f"<p class='warn'>Showing the first {len(shown):,} of {len(ids):,} instances; "
             "every attempt is in attempts.parquet.</p>")
