@@ -125,6 +125,8 @@ class FakeModelServer:
     idempotency: honour Idempotency-Key (replay a stored reply for the same key and body, 409
         for a changed body; harness/testing/idempotency.py). Off: keys are ignored, as by a
         gateway that does not implement them. Task lookup works either way.
+    task_lookup: answer `GET /api/v1/tasks/{id}` with the stored result; off: 404, as a gateway
+        that keeps no results for chat calls.
     """
 
     def __init__(self, script: Iterable[Reply | dict[str, Any] | str] | ScriptFn | None = None,
@@ -133,7 +135,7 @@ class FakeModelServer:
                  latency_jitter: float = 0.0,
                  rate_limit: float | None = None, rate_limit_retry_after: float | None = None,
                  concurrency_limit: int | None = None, default: Reply | None = None,
-                 idempotency: bool = True,
+                 idempotency: bool = True, task_lookup: bool = True,
                  host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
         self._script_fn = script if callable(script) else None
         self._script = [] if callable(script) or script is None else [as_reply(r) for r in script]
@@ -148,6 +150,7 @@ class FakeModelServer:
         self.default = default
         self.verbose = verbose
         self.idempotency = idempotency
+        self.task_lookup = task_lookup
         self.tasks = TaskStore()
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
@@ -406,7 +409,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         rec = self.fake.record(self.path, "task", headers, None)
         try:
-            task = self.fake.tasks.get_by_path(self.path)
+            task = self.fake.tasks.get_by_path(self.path) if self.fake.task_lookup else None
             if self.fake.api_key is not None and self.fake.api_key not in \
                     _presented_keys(headers):
                 return self._error(rec, "chat", 401, "invalid_authentication_error",
