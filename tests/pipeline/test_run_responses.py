@@ -8,6 +8,7 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
 from harness.models import CallUsage, get_variant, price_call
@@ -94,3 +95,33 @@ def test_an_agent_episode_on_the_responses_surface_is_resolved(tmp_path, run_id,
     calls = [json.loads(line) for line in (run_dir / "calls.jsonl").read_text().splitlines()]
     assert [c["event"] for c in calls].count("replayed") == 1
     assert [c["reply_source"] for c in calls if c["event"] == "call"] == sources
+
+
+def test_a_409_on_the_key_ends_the_attempt_as_an_infra_error(tmp_path, run_id):
+    """Another sender takes the call's Idempotency-Key with a different body while the call's
+    reply is being lost: the re-send is refused with 409, and the attempt is an infrastructure
+    error (not a model failure), with the conflict in its record."""
+    def script(rec):
+        if rec.body.get("user") == "another-sender":
+            return Reply(text="theirs")
+        httpx.post(f"{server.base_url}/responses", json={**rec.body, "user": "another-sender"},
+                   headers={"Authorization": f"Bearer {KEY}",
+                            "Idempotency-Key": rec.idempotency_key})
+        return Reply(tool_calls=[{"name": "view", "arguments": {"path": "calc/ops.py"}}],
+                     reasoning="Look.", fault="disconnect")
+
+    with FakeModelServer(script, api_key=KEY) as server:
+        args = ["run", "--suite", str(MINI), "--base-url", server.base_url, "--results-dir",
+                str(tmp_path / "results"), "--no-progress", "--no-preflight",
+                "--variants", "k2.6-responses", "--run-id", run_id, "--max-infra-retries", "0"]
+        proc = harness_process(args, {**os.environ, "RUNAPI_API_KEY": KEY})
+        outcomes = [r.outcome for r in server.requests]
+    # Its one attempt is an infra error, so the run measured nothing: exit 1.
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "1 x infra_error" in proc.stderr and "idempotency conflict" in proc.stderr
+    assert outcomes == ["fault:disconnect", "ok", "conflict"]
+    (record,) = run_records(tmp_path / "results", run_id)
+    assert record["exit_status"] == "infra_error"
+    assert "idempotency conflict" in (record["infra_error"] or "")
+    # The lost reply was billed and is on record as such; nothing was replayed.
+    assert record["usage"]["calls"] == 1 and record["usage"]["unknown_usage_calls"] == 1
