@@ -404,13 +404,12 @@ class BaseClient:
     def _settle_lost(self, request: Request, state: ReplayState, parsed: Parsed | None) -> None:
         """When the call ends, settle its lost replies: the same generation as a replayed or
         recovered reply (billed once, in that reply's record), else each a call of its own."""
-        replayed = parsed is not None and parsed.source != "fresh"
+        delivered = parsed.exchange if parsed is not None and parsed.source != "fresh" else ""
         for lost in state.lost:
-            if replayed and parsed is not None:
-                if lost.exchange != parsed.exchange:
-                    self.usage_log.replayed(lost.exchange, into=parsed.exchange)
-            else:
+            if not delivered:
                 self._record_lost(request, lost)
+            elif lost.exchange != delivered:  # a recovered reply settles its own request
+                self.usage_log.replayed(lost.exchange, into=delivered)
         state.lost.clear()
 
     # -- recovery by task id ---------------------------------------------------------------------
@@ -500,6 +499,7 @@ class BaseClient:
         return completion
 
     def _key_sent(self, state: ReplayState) -> str:
+        """The Idempotency-Key the call's last attempt went under, if keys are sent."""
         return state.key if self.variant.idempotency_keys else ""
 
     def _charge(self, cost: Cost, request: Request) -> None:
