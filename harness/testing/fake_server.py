@@ -29,6 +29,7 @@ from harness.testing.idempotency import (
     CONFLICT_TYPE,
     Conflict,
     StoredTask,
+    TaskResult,
     TaskStore,
     fingerprint,
     task_payload,
@@ -126,7 +127,8 @@ class FakeModelServer:
         for a changed body; harness/testing/idempotency.py). Off: keys are ignored, as by a
         gateway that does not implement them. Task lookup works either way.
     task_lookup: answer `GET /api/v1/tasks/{id}` with the stored result; off: 404, as a gateway
-        that keeps no results for chat calls.
+        that keeps no results for chat calls. stored_streams_as_sse: a streamed reply's stored
+        result is its SSE text (`text/event-stream`) rather than its JSON body.
     """
 
     def __init__(self, script: Iterable[Reply | dict[str, Any] | str] | ScriptFn | None = None,
@@ -136,6 +138,7 @@ class FakeModelServer:
                  rate_limit: float | None = None, rate_limit_retry_after: float | None = None,
                  concurrency_limit: int | None = None, default: Reply | None = None,
                  idempotency: bool = True, task_lookup: bool = True,
+                 stored_streams_as_sse: bool = False,
                  host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
         self._script_fn = script if callable(script) else None
         self._script = [] if callable(script) or script is None else [as_reply(r) for r in script]
@@ -151,6 +154,7 @@ class FakeModelServer:
         self.verbose = verbose
         self.idempotency = idempotency
         self.task_lookup = task_lookup
+        self.stored_streams_as_sse = stored_streams_as_sse
         self.tasks = TaskStore()
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
@@ -287,6 +291,24 @@ def _presented_keys(headers: dict[str, str]) -> set[str]:
     return keys - {""}
 
 
+def _sse_lines(surface: str, r: render.Rendered, body: dict[str, Any]) -> tuple[list[str], int]:
+    """A reply's stream, line by line, and the index of the line that finishes the reply."""
+    with_usage = r.reply.fault != "missing_usage"
+    if surface == "chat":
+        include = bool((body.get("stream_options") or {}).get("include_usage"))
+        chunks = render.chat_chunks(r)
+        tail = [render.chat_usage_chunk(r)] if include and with_usage else []
+        lines = [f"data: {json.dumps(e)}\n\n" for e in chunks + tail] + ["data: [DONE]\n\n"]
+        return lines, len(chunks) - 1  # the chunk with finish_reason
+    if surface == "responses":
+        events = render_responses.events(r, with_usage)
+        finish_at = len(events) - 1  # response.completed: the finish comes with the usage
+    else:
+        events = render.anthropic_events(r, with_usage)
+        finish_at = len(events) - 2  # message_delta: the finish comes with the usage
+    return [f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events], finish_at
+
+
 def _json_body(surface: str, rendered: render.Rendered, *, with_usage: bool) -> dict[str, Any]:
     """A reply as the non-streaming body of its surface."""
     if surface == "responses":
@@ -394,9 +416,12 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep a generated reply as a task, complete (its delivery fault dropped)."""
         rec.task_id = f"task-fake-{rec.index}"
         whole = render.without_fault(rendered)
+        result: TaskResult = ("application/json", _json_body(surface, whole, with_usage=True))
+        if body.get("stream") and self.fake.stored_streams_as_sse:
+            result = ("text/event-stream", "".join(_sse_lines(surface, whole, body)[0]))
         self.fake.tasks.save(StoredTask(
             rec.task_id, surface, rec.idempotency_key if self.fake.idempotency else "",
-            fingerprint(body), whole, _json_body(surface, whole, with_usage=True)))
+            fingerprint(body), whole, result))
 
     def _replay(self, rec: RecordedRequest, surface: str, stored: StoredTask,
                 body: dict[str, Any]) -> None:
@@ -443,20 +468,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream(self, rec: RecordedRequest, surface: str, r: render.Rendered,
                 body: dict[str, Any]) -> None:
         fault = r.reply.fault
-        if surface == "responses":
-            events = render_responses.events(r, fault != "missing_usage")
-            lines = [f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events]
-            finish_at = len(events) - 1  # response.completed: the finish comes with the usage
-        elif surface == "chat":
-            include = bool((body.get("stream_options") or {}).get("include_usage"))
-            events = render.chat_chunks(r)
-            tail = [render.chat_usage_chunk(r)] if include and fault != "missing_usage" else []
-            lines = [f"data: {json.dumps(e)}\n\n" for e in events + tail] + ["data: [DONE]\n\n"]
-            finish_at = len(events) - 1  # the chunk with finish_reason
-        else:
-            events = render.anthropic_events(r, fault != "missing_usage")
-            lines = [f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events]
-            finish_at = len(events) - 2  # message_delta: the finish comes with the usage
+        lines, finish_at = _sse_lines(surface, r, body)
         if fault == "malformed_json":
             broken = f'{{"text": {json.dumps(r.text[:40])}, "choices": [{{"delta": {{"cont'
             lines.insert(len(lines) // 2, f"data: {broken}\n\n")

@@ -8,8 +8,9 @@ The contract followed (RunAPI's public SDK README and task-result decoding; not 
   header), no new generation, not billed;
 - the same key with a different body is `409` with an error body;
 - `GET /api/v1/tasks/{id}` returns `{"id", "status": "completed", "response": {"status",
-  "content_type", "headers", "body"}}` with the reply's non-streaming JSON body (assumed shape
-  for chat completions; RunAPI documents it for async tasks).
+  "content_type", "headers", "body"}}` with the reply's non-streaming JSON body, or with
+  `stored_streams_as_sse` a streamed reply's SSE text (assumed shape for chat completions;
+  RunAPI documents it for async tasks).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from harness.testing.render import Rendered
 
 CONFLICT_TYPE = "idempotency_conflict"
+TaskResult = tuple[str, Any]  # (content type, body): a JSON body, or a stream's SSE text
 
 
 def fingerprint(body: Any) -> str:
@@ -38,7 +40,7 @@ class StoredTask:
     key: str  # empty: the request carried no Idempotency-Key
     body_digest: str
     rendered: Rendered  # the complete reply, without the fault that cut its delivery
-    json_body: dict[str, Any]  # the reply as a non-streaming body of its surface
+    result: TaskResult  # what a task lookup returns as the stored response
 
 
 class Conflict(Exception):
@@ -85,6 +87,7 @@ class TaskStore:
 
 def task_payload(task: StoredTask) -> dict[str, Any]:
     """What `GET /api/v1/tasks/{id}` returns for a stored task."""
+    content_type, stored = task.result
     return {"id": task.task_id, "status": "completed",
-            "response": {"status": 200, "content_type": "application/json", "headers": {},
-                         "body": task.json_body}}
+            "response": {"status": 200, "content_type": content_type, "headers": {},
+                         "body": stored}}

@@ -147,6 +147,22 @@ def test_a_lost_reply_is_recovered_by_task_id_without_a_second_send(
     assert spent.calls == 1 and spent.priced_usd == PAID_USD == billed_by_server(server, variant)
 
 
+@pytest.mark.parametrize("variant", ["k2.6", "k2.6-messages", "k2.6-responses"])
+def test_a_stored_stream_is_recovered_from_its_sse_text(fake_server, client_for, tools,
+                                                        variant):
+    """A gateway that stores a streamed reply as the stream itself: the client folds it."""
+    lost = fake_server([Reply(tool_calls=[{"name": "bash", "arguments": {"command": "ls"}}],
+                              reasoning="Look.", text="Running it.", usage=PAID,
+                              fault="disconnect")], stored_streams_as_sse=True)
+    client = client_for(lost, variant, stream=True, recover_by_task_id=True)
+    reply = client.complete(HI, tools)
+    assert reply.reply_source == "recovered_by_task_id"
+    assert reply.content == "Running it." and reply.reasoning_content == "Look."
+    assert [c.name for c in reply.tool_calls] == ["bash"] and reply.cost.usd == PAID_USD
+    (lookup,) = [r for r in lost.requests if r.outcome == "task_lookup"]
+    assert lost.tasks.task(lookup.task_id).result[0] == "text/event-stream"
+
+
 def test_with_recovery_off_a_lost_reply_is_sent_again(fake_server, client_for):
     server = fake_server([Reply(text="stored", usage=PAID, fault="disconnect")])
     reply = client_for(server, stream=True).complete(HI)  # recover_by_task_id defaults off
