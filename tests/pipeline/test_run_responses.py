@@ -1,5 +1,6 @@
 """`harness run` with the Responses surface, end to end: real containers, real HTTP to the
-loopback server, a lost reply replayed by its Idempotency-Key on the way."""
+loopback server, a lost reply on the way: replayed by its Idempotency-Key (streaming) or
+recovered by its task id (not streaming, the variant's recover_by_task_id on)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ thinking = true
 temperature = 1.0
 top_p = 0.95
 stream = false
+recover_by_task_id = true
 """
 
 
@@ -47,6 +49,7 @@ def server_billed(server: FakeModelServer, variant: str) -> Decimal:
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "body"])
 def test_an_agent_episode_on_the_responses_surface_is_resolved(tmp_path, run_id, monkeypatch,
                                                                stream):
+    """Priced cost equals the server's own bill, with the lost reply counted once."""
     variant = "k2.6-responses" if stream else "k2.6-responses-body"
     if not stream:
         user_variants = tmp_path / "variants.toml"
@@ -71,10 +74,14 @@ def test_an_agent_episode_on_the_responses_surface_is_resolved(tmp_path, run_id,
     (record,) = run_records(tmp_path / "results", run_id)
     assert record["exit_status"] == "submitted" and record["eval_status"] == "resolved"
 
-    # Five POSTs (the first reply lost after its 200), four generations: the re-send of the
-    # first was answered from the store. Every follow-up carried its reasoning items back.
-    assert [r.path for r in requests] == ["/v1/responses"] * 5
-    assert [r.status for r in requests] == [200] * 5 and requests[1].replay
+    # The first reply was lost after its 200 and came back from the store: by a re-send
+    # answered as a replay, or by a task lookup. Four generations either way. Every follow-up
+    # carried its reasoning items back.
+    source = "replayed_by_key" if stream else "recovered_by_task_id"
+    second = "/v1/responses" if stream else f"/api/v1/tasks/{requests[0].task_id}"
+    assert [r.path for r in requests] == ["/v1/responses", second, *["/v1/responses"] * 3]
+    assert [r.status for r in requests] == [200] * 5
+    assert requests[1].outcome == ("replay" if stream else "task_lookup")
     assert len(server.generations) == 4
     last = requests[-1].body["input"]
     kinds = [item.get("type", item.get("role")) for item in last]
@@ -91,9 +98,9 @@ def test_an_agent_episode_on_the_responses_surface_is_resolved(tmp_path, run_id,
     run_dir = tmp_path / "results" / run_id
     trajectory = json.loads((run_dir / record["paths"]["trajectory"]).read_text())
     sources = [s["model_call"]["reply_source"] for s in trajectory["steps"] if "model_call" in s]
-    assert sources == ["replayed_by_key", "fresh", "fresh", "fresh"]
+    assert sources == [source, "fresh", "fresh", "fresh"]
     calls = [json.loads(line) for line in (run_dir / "calls.jsonl").read_text().splitlines()]
-    assert [c["event"] for c in calls].count("replayed") == 1
+    assert [c["event"] for c in calls].count("replayed") == (1 if stream else 0)
     assert [c["reply_source"] for c in calls if c["event"] == "call"] == sources
 
 
