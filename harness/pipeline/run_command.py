@@ -92,7 +92,7 @@ class PlannedRun:
     selection: Selection
     spec: RunSpec
     redo: frozenset[str]
-    done: dict[Any, dict]
+    done: dict[AttemptKey, AttemptRecord]
     todo: list[Unit]
     config: RunConfig
 
