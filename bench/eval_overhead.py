@@ -3,7 +3,7 @@
     .venv/bin/python bench/eval_overhead.py [--suite starter] [--repeat 1]
 
 For every instance of the suite (gold patches, one worker), it times:
-  * harness: `EvalRun` end to end (container, apply chain, restore, tests, report, files);
+  * harness: `Evaluator.evaluate` end to end (container, apply chain, restore, tests, report);
   * floor:   one `docker run --rm --network none IMAGE bash -c "git apply ...; git apply
              test.patch; <the same test command>"` per instance, patches bind-mounted;
 and prints harness/floor per instance (target <= 1.15x), plus the wall time of a warm rebuild
@@ -27,7 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness.evaluation.checked_inputs import REPORT_PATH, select_tests  # noqa: E402
 from harness.evaluation.runner import Evaluator  # noqa: E402
 from harness.instances.loaders import load_instances  # noqa: E402
-from harness.pipeline.evaluate import EvalJob, EvalRun  # noqa: E402
 from harness.sandbox.engine import connect, remove_containers  # noqa: E402
 from harness.sandbox.images import ImageBuilder, eval_image  # noqa: E402
 from harness.suites import load_suite  # noqa: E402
@@ -74,10 +73,9 @@ def main() -> None:
                 floor_times.append(floor_seconds(images[instance.instance_id], instance, suite,
                                                  Path(tmp)))
                 run_id = f"bench-{uuid.uuid4().hex[:8]}"
-                run = EvalRun(Evaluator(suite, client, builder, run_id), Path(tmp) / run_id,
-                              workers=1, progress=False)
+                evaluator = Evaluator(suite, client, builder, run_id)
                 started = time.monotonic()
-                (result,) = run.run([EvalJob(instance, "gold", instance.patch)])
+                result = evaluator.evaluate(instance, instance.patch, "gold")
                 harness_times.append(time.monotonic() - started)
                 remove_containers(client, run_id)
                 assert result.resolved, f"{instance.instance_id}: {result.status} {result.error}"

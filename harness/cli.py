@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import importlib
-import logging
 import sys
 import traceback
-from collections.abc import Callable
 
 from harness import __version__
-from harness.models.secrets import Redactor, redact_logging, redacted_output
-
-Command = Callable[[argparse.Namespace], int]
+from harness.models.secrets import Redactor, redacted_output
 
 # Modules that expose `register(subparsers)`; each adds its subcommands with a `func` default.
 COMMAND_MODULES = (
@@ -23,27 +18,6 @@ COMMAND_MODULES = (
     "harness.report.commands",
     "harness.evaluation.graders.pro_scripts",
 )
-
-
-def exits_2_on(*errors: type[Exception]) -> Callable[[Command], Command]:
-    """Decorate a subcommand: the errors it expects (bad input, an unusable set-up) become
-    one clear line on stderr and exit code 2, not a traceback."""
-
-    def decorate(func: Command) -> Command:
-        @functools.wraps(func)
-        def wrapper(args: argparse.Namespace) -> int:
-            logging.addLevelName(logging.WARNING, "warning")
-            logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-            redact_logging(Redactor.from_environment())
-            try:
-                return func(args)
-            except errors as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return 2
-
-        return wrapper
-
-    return decorate
 
 
 class DefaultsHelpFormatter(argparse.HelpFormatter):

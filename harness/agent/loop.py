@@ -15,6 +15,7 @@ from harness.models import (
     Completion,
     ContextOverflowError,
     FatalModelError,
+    IdempotencyConflictError,
     InvalidUsageError,
     ModelError,
     RetriesExhaustedError,
@@ -116,8 +117,9 @@ def exit_status_for(exc: ModelError) -> ExitStatus:
         return ExitStatus.COST_LIMIT
     if isinstance(exc, ContextOverflowError):
         return ExitStatus.CONTEXT_LIMIT
-    if isinstance(exc, RetriesExhaustedError | InvalidUsageError):
-        return ExitStatus.INFRA_ERROR  # transient faults beyond the retry bound, bad usage
+    if isinstance(exc, RetriesExhaustedError | InvalidUsageError | IdempotencyConflictError):
+        return ExitStatus.INFRA_ERROR  # transient faults beyond the retry bound, bad usage,
+        # a key the service saw with another body
     return ExitStatus.MODEL_ERROR
 
 

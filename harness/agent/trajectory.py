@@ -72,6 +72,7 @@ class Trajectory:
                 "retries": completion.retries, "finish_reason": completion.finish_reason,
                 "client_request_id": completion.client_request_id,
                 "request_ids": completion.request_ids,
+                "reply_source": completion.reply_source,
                 "tool_calls_from_text": completion.tool_calls_from_text,
             }
         entry["observations"] = observations

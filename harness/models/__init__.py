@@ -1,5 +1,6 @@
-"""The model client layer: variants as data, one client interface over Chat Completions and
-Anthropic Messages, retries and a shared per-key limiter, usage records, prices and budgets.
+"""The model client layer: variants as data, one client interface over Chat Completions,
+Anthropic Messages and OpenAI Responses, retries and a shared per-key limiter, replay-safe
+calls, usage records, prices and budgets.
 
     from harness.models import get_variant, make_client, Budget
 
@@ -14,6 +15,7 @@ from harness.models.errors import (
     BudgetExceededError,
     ContextOverflowError,
     FatalModelError,
+    IdempotencyConflictError,
     InvalidRequestError,
     InvalidUsageError,
     ModelConfigError,
@@ -39,6 +41,7 @@ __all__ = [
     "ContextOverflowError",
     "Cost",
     "FatalModelError",
+    "IdempotencyConflictError",
     "InvalidRequestError",
     "InvalidUsageError",
     "Message",

@@ -142,7 +142,8 @@ class MessagesStream:
         kind = event.get("type")
         if kind == "error":
             kind, message = error_fields(event)
-            raise TransientError(f"error event in stream ({kind}: {message})")
+            raise TransientError(f"error event in stream ({kind}: {message})",
+                                 service_reported=True)
         if kind == "message_start":
             message = event.get("message") or {}
             self.usage, self.model = message.get("usage"), message.get("model", "")

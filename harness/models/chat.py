@@ -78,7 +78,8 @@ class StreamState:
     def add(self, chunk: dict[str, Any]) -> None:
         if chunk.get("error"):
             kind, message = error_fields(chunk)
-            raise TransientError(f"error event in stream ({kind}: {message})")
+            raise TransientError(f"error event in stream ({kind}: {message})",
+                                 service_reported=True)
         self.model = chunk.get("model") or self.model
         choices = chunk.get("choices") or []
         self.usage = chunk.get("usage") or (choices[0].get("usage") if choices else None) \

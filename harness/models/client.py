@@ -24,6 +24,7 @@ import httpx
 
 from harness.models.budget import BudgetScope
 from harness.models.errors import (
+    IdempotencyConflictError,
     InvalidUsageError,
     ModelConfigError,
     ModelError,
@@ -33,6 +34,13 @@ from harness.models.errors import (
 )
 from harness.models.limits import AdaptiveLimiter, RetryPolicy, parse_retry_after
 from harness.models.pricing import PriceTable, model_price, price_call, price_tokens, table_for
+from harness.models.replay import (
+    IDEMPOTENCY_HEADER,
+    LostReply,
+    ReplayState,
+    stored_result,
+    task_url,
+)
 from harness.models.secrets import Redactor
 from harness.models.toolcalls import parse_leaked_tool_calls
 from harness.models.types import Completion, Message, ToolCall
@@ -90,6 +98,8 @@ class Parsed:
     request_ids: dict[str, str] = field(default_factory=dict)
     latency_s: float = 0.0
     exchange: str = ""  # the X-Client-Request-Id of the HTTP request that brought it
+    reasoning_items: list[dict[str, Any]] | None = None  # Responses surface, as received
+    source: str = "fresh"  # replay.ReplySource
 
     def redacted(self, redact: Redactor) -> Parsed:
         """This reply with every key in its text, reasoning and tool calls redacted (a
@@ -113,10 +123,12 @@ def transport_failure(exc: httpx.HTTPError) -> Exception:
     httpx cannot even use is a configuration error."""
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
         return ModelConfigError(f"cannot send the request: {exc}")
+    never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     if isinstance(exc, httpx.TimeoutException):
-        return TransientError(f"timeout ({type(exc).__name__})")
+        return TransientError(f"timeout ({type(exc).__name__})", outcome_unknown=not never_sent)
     return TransientError(f"connection error ({type(exc).__name__}: {exc})",
-                          unreachable=isinstance(exc, httpx.ConnectError))
+                          unreachable=isinstance(exc, httpx.ConnectError),
+                          outcome_unknown=not never_sent)
 
 
 def response_ids(response: httpx.Response) -> dict[str, str]:
@@ -182,7 +194,7 @@ class BaseClient:
             headers={"User-Agent": USER_AGENT},
         )
         self._owns_http = True
-        self._reasoning: OrderedDict[str, str] = OrderedDict()
+        self._reasoning: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._reasoning_lock = threading.Lock()
 
     # -- surface hooks -------------------------------------------------------------------------
@@ -243,13 +255,18 @@ class BaseClient:
         request = self.build_request(self.restore_reasoning(messages), tools, tool_choice)
         started, wall = time.monotonic(), time.time()
         attempts: list[str] = []
+        state = ReplayState()
         try:
-            parsed = self._send(request, attempts, started)
+            parsed = self._send(request, attempts, started, state)
         except ModelError as exc:
             self.redact.exception(exc)
-            self._record_failure(request, exc, attempts, wall, time.monotonic() - started)
+            self._settle_lost(request, state, None)
+            self._record_failure(request, exc, attempts, wall, time.monotonic() - started,
+                                 state)
             raise
-        return self._finish(request, parsed, tools, attempts, wall, time.monotonic() - started)
+        self._settle_lost(request, state, parsed)
+        return self._finish(request, parsed, tools, attempts, wall, time.monotonic() - started,
+                            state)
 
     # -- the call loop ---------------------------------------------------------------------------
     def _check_tool_choice(self, tool_choice: str | dict[str, Any] | None) -> None:
@@ -257,16 +274,21 @@ class BaseClient:
             raise ModelConfigError(f"variant {self.variant.name!r} has thinking on: only "
                                    f"tool_choice 'auto' or 'none' is accepted, not {tool_choice!r}")
 
-    def _send(self, request: Request, attempts: list[str], started: float) -> Parsed:
+    def _send(self, request: Request, attempts: list[str], started: float,
+              state: ReplayState) -> Parsed:
         unreachable = 0  # attempts in a row that could not connect at all
         for attempt in itertools.count():
             token = self.limiter.acquire()
             try:
-                parsed = self._attempt(request, attempt)
+                parsed = self._attempt(request, attempt, state)
             except TransientError as exc:
                 self.limiter.release(token, "rate_limited" if exc.rate_limited else "error")
                 exc.reason = self.redact(exc.reason)
                 attempts.append(exc.reason)
+                state.after_failure(exc.outcome_unknown)
+                recovered = self._recover(request, state)
+                if recovered is not None:
+                    return recovered
                 unreachable = unreachable + 1 if exc.unreachable else 0
                 time.sleep(self._delay_or_give_up(exc, attempt, started, attempts, unreachable))
                 continue
@@ -292,13 +314,15 @@ class BaseClient:
                  exc.reason, delay)
         return delay
 
-    def _attempt(self, request: Request, attempt: int) -> Parsed:
+    def _attempt(self, request: Request, attempt: int, state: ReplayState) -> Parsed:
         """One HTTP request, on record before it is sent and settled after (UsageLog): a
         failure before any 2xx is unbilled; once the service answered 2xx the request was
         billed, so a reply then cut short, malformed or with invalid usage is still a call,
-        with unknown usage."""
+        with unknown usage (unless a replay of the same generation follows: replay.py)."""
         exchange = f"{request.call_id}-{attempt}"
         headers = {**request.headers, "X-Client-Request-Id": exchange}
+        if self.variant.idempotency_keys:
+            headers[IDEMPOTENCY_HEADER] = state.key
         self.usage_log.sent(exchange, self.instance_id, self.variant.name,
                             price_call(CallUsage.unknown(), self.variant, self.price_table))
         sent, wall = time.monotonic(), time.time()
@@ -312,13 +336,20 @@ class BaseClient:
                 parsed = self._parse(request, response)
         except Exception as exc:
             failure = self._failure(exc)
-            self._settle(request, exchange, answered, failure, wall, time.monotonic() - sent)
+            if answered is not None and isinstance(failure, TransientError) \
+                    and not failure.service_reported:
+                failure.outcome_unknown = True  # a task exists; its reply was lost
+            self._settle(request, exchange, answered, failure, wall, time.monotonic() - sent,
+                         state)
+            if isinstance(failure, IdempotencyConflictError):
+                failure.key = state.key
             if failure is exc:
                 raise
             raise failure from exc
         parsed.latency_s = time.monotonic() - sent
         parsed.request_ids = {"x-client-request-id": exchange, **response_ids(response)}
         parsed.exchange = exchange
+        parsed.source = state.source_of(response.headers)
         return parsed.redacted(self.redact)
 
     def _parse(self, request: Request, response: httpx.Response) -> Parsed:
@@ -341,23 +372,79 @@ class BaseClient:
         return exc
 
     def _settle(self, request: Request, exchange: str, answered: dict[str, str] | None,
-                failure: Exception, wall: float, latency: float) -> None:
-        """Put a failed request on record: unbilled if no 2xx came, else a billed call whose
-        usage is unknown (charged to the budget as such), with why and any raw usage."""
+                failure: Exception, wall: float, latency: float, state: ReplayState) -> None:
+        """Put a failed request on record: unbilled if no 2xx came; a lost reply that a replay
+        may still deliver waits in `state` until the call ends (`_settle_lost`); anything
+        else answered 2xx is a billed call whose usage is unknown."""
         if answered is None:
             self.usage_log.unbilled(exchange)
             return
+        reason = self.redact(failure.reason if isinstance(failure, TransientError)
+                             else str(failure).removeprefix(f"{self._where()}: "))
+        lost = LostReply(exchange, {"x-client-request-id": exchange, **answered}, reason,
+                         wall, latency)
+        if isinstance(failure, TransientError) and failure.outcome_unknown:
+            state.lost.append(lost)
+            return
+        self._record_lost(request, lost, raw_usage=getattr(failure, "raw", None))
+
+    def _record_lost(self, request: Request, lost: LostReply, raw_usage: Any = None) -> None:
+        """A billed reply that never arrived: a call whose usage is unknown (charged to the
+        budget as such), with why and any raw usage."""
         usage = CallUsage.unknown()
         cost = price_call(usage, self.variant, self.price_table)
         self._charge(cost, request)
-        reason = self.redact(failure.reason if isinstance(failure, TransientError)
-                             else str(failure).removeprefix(f"{self._where()}: "))
         log.warning("%s: a billed reply was lost (%s); it is on record as a call with "
-                    "unknown usage", self._where(), reason)
+                    "unknown usage", self._where(), lost.reason)
         self.usage_log.append(self._record(
-            request, wall, latency, latency, [], usage, cost,
-            {"x-client-request-id": exchange, **answered}, exchange=exchange,
-            error=f"answered, then: {reason}", raw_usage=getattr(failure, "raw", None)))
+            request, lost.wall, lost.latency, lost.latency, [], usage, cost, lost.ids,
+            exchange=lost.exchange, error=f"answered, then: {lost.reason}",
+            raw_usage=raw_usage))
+
+    def _settle_lost(self, request: Request, state: ReplayState, parsed: Parsed | None) -> None:
+        """When the call ends, settle its lost replies: the same generation as a replayed or
+        recovered reply (billed once, in that reply's record), else each a call of its own."""
+        delivered = parsed.exchange if parsed is not None and parsed.source != "fresh" else ""
+        for lost in state.lost:
+            if not delivered:
+                self._record_lost(request, lost)
+            elif lost.exchange != delivered:  # a recovered reply settles its own request
+                self.usage_log.replayed(lost.exchange, into=delivered)
+        state.lost.clear()
+
+    # -- recovery by task id ---------------------------------------------------------------------
+    def _recover(self, request: Request, state: ReplayState) -> Parsed | None:
+        """Once per call, with `recover_by_task_id` on: read the stored result of the task
+        whose reply was just lost instead of paying for it again. None if there is no task id,
+        the lookup fails, or the result is not a usable completed reply (then the call goes
+        on with its normal retries, under the same key)."""
+        task_id = state.recoverable_task() if self.variant.recover_by_task_id else ""
+        if not task_id:
+            return None
+        state.recovery_tried = True
+        lost = state.lost[-1]
+        sent = time.monotonic()
+        try:
+            response = self._http.get(task_url(self.base_url, task_id), headers=request.headers)
+            if response.status_code != 200:
+                raise TransientError(f"task lookup answered {response.status_code}")
+            result = stored_result(self._json(response))
+            if result is None or not result.usable:
+                raise TransientError(f"task {task_id} has no completed result "
+                                     f"({self.redact(response.text[:200])})")
+            parsed = (self.parse_stream(str(result.body).splitlines()) if result.is_stream
+                      else self.parse_body(result.json_body()))
+        except (httpx.HTTPError, TransientError, ValueError, *MALFORMED_REPLY_ERRORS) as exc:
+            log.info("%s: recovery of task %s failed (%s); sending again", self._where(),
+                     task_id, self.redact(str(exc)))
+            return None
+        parsed.latency_s = time.monotonic() - sent
+        parsed.request_ids = dict(lost.ids)
+        parsed.exchange = lost.exchange
+        parsed.source = "recovered_by_task_id"
+        log.info("%s: recovered the lost reply of task %s from the service's store",
+                 self._where(), task_id)
+        return parsed.redacted(self.redact)
 
     def _raise_for_status(self, response: httpx.Response) -> None:
         if response.status_code < 400:
@@ -386,7 +473,8 @@ class BaseClient:
 
     # -- after the call ------------------------------------------------------------------------
     def _finish(self, request: Request, parsed: Parsed, tools: list[dict[str, Any]] | None,
-                attempts: list[str], wall: float, elapsed: float) -> Completion:
+                attempts: list[str], wall: float, elapsed: float,
+                state: ReplayState) -> Completion:
         from_text = False
         if not parsed.tool_calls and tools:
             names = [t.get("function", t).get("name", "") for t in tools]
@@ -402,12 +490,17 @@ class BaseClient:
             cost=cost, model=parsed.model or self.variant.model, latency_s=parsed.latency_s,
             elapsed_s=elapsed, retries=len(attempts), client_request_id=request.call_id,
             request_ids=parsed.request_ids, tool_calls_from_text=from_text,
-            reasoning_signature=parsed.signature)
-        self.usage_log.append(self._record(request, wall, completion.latency_s, elapsed, attempts,
-                                           parsed.usage, cost, parsed.request_ids,
-                                           finish_reason=parsed.finish_reason,
-                                           exchange=parsed.exchange))
+            reasoning_signature=parsed.signature, reasoning_items=parsed.reasoning_items,
+            reply_source=parsed.source)
+        self.usage_log.append(self._record(
+            request, wall, completion.latency_s, elapsed, attempts, parsed.usage, cost,
+            parsed.request_ids, finish_reason=parsed.finish_reason, exchange=parsed.exchange,
+            reply_source=parsed.source, idempotency_key=self._key_sent(state)))
         return completion
+
+    def _key_sent(self, state: ReplayState) -> str:
+        """The Idempotency-Key the call's last attempt went under, if keys are sent."""
+        return state.key if self.variant.idempotency_keys else ""
 
     def _charge(self, cost: Cost, request: Request) -> None:
         if self.budget is None:
@@ -430,11 +523,12 @@ class BaseClient:
         return price_tokens(price, table.per_tokens, usage)
 
     def _record_failure(self, request: Request, exc: ModelError, attempts: list[str],
-                        wall: float, elapsed: float) -> None:
+                        wall: float, elapsed: float, state: ReplayState) -> None:
         usage = CallUsage.failed()
         self.usage_log.append(self._record(
             request, wall, 0.0, elapsed, attempts, usage, price_call(usage, self.variant),
-            exc.request_ids, error=f"{type(exc).__name__}: {exc}"))
+            exc.request_ids, error=f"{type(exc).__name__}: {exc}",
+            idempotency_key=self._key_sent(state)))
 
     def _record(self, request: Request, wall: float, latency: float, elapsed: float,
                 attempts: list[str], usage: CallUsage, cost: Cost, ids: dict[str, str],
@@ -447,19 +541,23 @@ class BaseClient:
 
     # -- reasoning_content bookkeeping -----------------------------------------------------------
     def remember_reasoning(self, parsed: Parsed) -> None:
-        """Keep each tool-calling turn's reasoning so that it can be sent back even if the agent
-        rebuilt its history without it (Kimi rejects thinking-mode history that lacks it)."""
+        """Keep each tool-calling turn's reasoning (and Responses reasoning items) so that it
+        can be sent back even if the agent rebuilt its history without it (Kimi rejects
+        thinking-mode history that lacks it)."""
         if not (self.variant.thinking and parsed.tool_calls):
             return
+        kept = {"reasoning_content": parsed.reasoning or ""}
+        if parsed.reasoning_items:
+            kept["reasoning_items"] = parsed.reasoning_items
         with self._reasoning_lock:
             for call in parsed.tool_calls:
-                self._reasoning[call.id] = parsed.reasoning or ""
+                self._reasoning[call.id] = kept
             while len(self._reasoning) > 4096:
                 self._reasoning.popitem(last=False)
 
     def restore_reasoning(self, messages: Sequence[Message | dict[str, Any]]) -> list[dict]:
-        """The messages, with `reasoning_content` put back on assistant tool-call messages that
-        lack it (thinking mode only)."""
+        """The messages, with `reasoning_content` (and `reasoning_items`) put back on assistant
+        tool-call messages that lack it (thinking mode only)."""
         out = [dict(m) for m in messages]
         if not self.variant.thinking:
             return out
@@ -468,6 +566,7 @@ class BaseClient:
                     and msg.get("reasoning_content") is None:
                 ids = [tc.get("id", "") for tc in msg["tool_calls"]]
                 with self._reasoning_lock:
-                    msg["reasoning_content"] = next(
-                        (self._reasoning[i] for i in ids if i in self._reasoning), "")
+                    kept = next((self._reasoning[i] for i in ids if i in self._reasoning),
+                                {"reasoning_content": ""})
+                msg.update({k: v for k, v in kept.items() if msg.get(k) is None})
         return out

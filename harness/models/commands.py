@@ -61,8 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     balance.set_defaults(func=cmd_balance)
 
     fake = subparsers.add_parser(
-        "serve-fake", help="run the loopback model server (Chat Completions and Anthropic "
-                           "Messages) for zero-cost dry runs")
+        "serve-fake", help="run the loopback model server (Chat Completions, Anthropic "
+                           "Messages and Responses; idempotent replays and task lookup) for "
+                           "zero-cost dry runs")
     fake.add_argument("--host", default="127.0.0.1", help="address to listen on")
     fake.add_argument("--port", type=int, default=DEFAULT_FAKE_PORT,
                       help="port (0 picks a free one)")

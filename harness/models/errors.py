@@ -56,7 +56,7 @@ class FatalModelError(ModelError):
 
 
 class InvalidRequestError(FatalModelError):
-    """The service rejected the request itself (400/409/422). The same request fails every time;
+    """The service rejected the request itself (400/422). The same request fails every time;
     it is fatal by default because it usually means a wrong setting that hits every instance, but
     a pipeline may choose to fail only the instance that sent it."""
 
@@ -86,6 +86,18 @@ class InvalidUsageError(ModelError):
         self.raw = raw
 
 
+class IdempotencyConflictError(ModelError):
+    """The service refused an `Idempotency-Key` it had already seen with a different request
+    body (409). The client never changes a body under one key, so this means the key was
+    reused by something else or the service compares bodies differently. Not retried: a fresh
+    key would pay for a new generation of what may already have been billed. The caller should
+    mark the attempt as an infrastructure error. `key` is the key that was refused."""
+
+    def __init__(self, message: str, *, key: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.key = key
+
+
 class BudgetExceededError(ModelError):
     """A per-instance or per-run spending cap was reached; no further call was made."""
 
@@ -105,6 +117,13 @@ class TransientError(Exception):
     # No connection could be made (refused, no route, unknown host): nothing is listening
     # there, so the retry policy gives up after a few quick tries (RetryPolicy).
     unreachable: bool = False
+    # The request may have reached the service and created a (billed) task whose reply was
+    # lost: a timeout or reset after sending, a cut stream, a malformed 2xx body. Only after
+    # such a failure is the same Idempotency-Key sent again (docs/models.md, replay-safe calls).
+    outcome_unknown: bool = False
+    # The service itself reported the failure (an error status, an error event in a stream):
+    # a definite answer, even after a 2xx status.
+    service_reported: bool = False
 
     def __str__(self) -> str:
         return self.reason
@@ -139,9 +158,15 @@ def classify_status(status: int, body: Any, *, retry_after: float | None, where:
             return FatalModelError(f"{where}: quota exhausted ({detail}); add credits or raise "
                                    "the quota, then rerun", kind="quota", **ids)
         return TransientError(f"rate limited ({detail})", retry_after, rate_limited=True,
-                              status=status)
+                              status=status, service_reported=True)
     if status == 408 or status >= 500:
-        return TransientError(f"server error ({detail})", retry_after, status=status)
+        return TransientError(f"server error ({detail})", retry_after, status=status,
+                              service_reported=True)
+    if status == 409:
+        return IdempotencyConflictError(
+            f"{where}: idempotency conflict ({detail}): the service has seen this call's "
+            "Idempotency-Key with a different request body; not retried, since a new key "
+            "would pay for a second generation", **ids)
     if status == 413 or (status in (400, 422) and _CONTEXT_PATTERNS.search(message)):
         return ContextOverflowError(f"{where}: context overflow ({detail})", **ids)
     if status in _FATAL_STATUS_KINDS:

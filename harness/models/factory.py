@@ -8,11 +8,13 @@ from harness.models.chat import ChatClient
 from harness.models.client import BaseClient
 from harness.models.limits import AdaptiveLimiter, RetryPolicy, shared_limiter
 from harness.models.pricing import PriceTable, table_for
+from harness.models.responses import ResponsesClient
 from harness.models.secrets import Redactor
 from harness.models.usage import UsageLog
 from harness.models.variants import Variant
 
-SURFACE_CLIENTS: dict[str, type[BaseClient]] = {"chat": ChatClient, "anthropic": AnthropicClient}
+SURFACE_CLIENTS: dict[str, type[BaseClient]] = {"chat": ChatClient, "anthropic": AnthropicClient,
+                                                "responses": ResponsesClient}
 
 
 def make_client(variant: Variant, *, base_url: str | None = None, api_key: str | None = None,

@@ -19,6 +19,8 @@ class Message(TypedDict):
     tool_call_id: NotRequired[str]
     name: NotRequired[str]
     reasoning_content: NotRequired[str | None]
+    reasoning_signature: NotRequired[str]
+    reasoning_items: NotRequired[list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ class Completion:
     request_ids: dict[str, str] = field(default_factory=dict)
     tool_calls_from_text: bool = False  # recovered from leaked raw tool-call text in content
     reasoning_signature: str | None = None  # Anthropic thinking-block signature, sent back as is
+    # Responses surface: the reply's reasoning items exactly as received, sent back as is on
+    # the next call (reasoning models need them beside their function calls).
+    reasoning_items: list[dict[str, Any]] | None = None
+    reply_source: str = "fresh"  # or "replayed_by_key", "recovered_by_task_id" (replay.py)
 
     def message(self) -> Message:
         """The assistant message to append to the conversation. It keeps `reasoning_content`
@@ -74,4 +80,6 @@ class Completion:
             msg["reasoning_content"] = self.reasoning_content or ""
         if self.reasoning_signature:
             msg["reasoning_signature"] = self.reasoning_signature
+        if self.reasoning_items:
+            msg["reasoning_items"] = self.reasoning_items
         return msg  # type: ignore[return-value]

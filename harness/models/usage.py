@@ -147,6 +147,11 @@ class CallRecord:
     attempt_errors: list[str] = field(default_factory=list)
     exchange: str = ""  # the HTTP request (X-Client-Request-Id) this record settles, if one
     raw_usage: Any = None  # the usage object as sent, when it was not valid
+    # How the reply was produced: "fresh" (generated for this request), "replayed_by_key"
+    # (the service answered a re-send from its store), "recovered_by_task_id" (read back with
+    # GET /api/v1/tasks/{id}); empty for failed calls and lost replies.
+    reply_source: str = ""
+    idempotency_key: str = ""  # the Idempotency-Key the reply came under, if one was sent
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -248,14 +253,16 @@ class UsageSum:
         return " ".join(parts)
 
 
-CALL_LOG_EVENTS = ("sent", "unbilled", "call")
+CALL_LOG_EVENTS = ("sent", "unbilled", "replayed", "call")
 
 
 class UsageLog:
     """Thread-safe list of CallRecords. With `path` it is also a write-ahead log of every
     request, appended and fsynced line by line (docs/records.md, `calls.jsonl`): a `sent` line
     before each HTTP request goes out, then either an `unbilled` line (it failed before any
-    2xx) or a `call` line (a CallRecord: the service answered). A process killed at any point
+    2xx), a `replayed` line (its reply was lost, and the same generation then came from the
+    service's store: billed once, in another request's `call` line) or a `call` line (a
+    CallRecord: the service answered). A process killed at any point
     thus leaves every paid request on disk, the ones in flight as `sent` without a settlement
     (`read_call_log` counts those as calls whose usage is unknown). `redact` is applied to each
     line before it is written."""
@@ -294,6 +301,12 @@ class UsageLog:
         or reset connection): nothing was billed."""
         with self._lock:
             self._write("unbilled", {"exchange": exchange})
+
+    def replayed(self, exchange: str, into: str) -> None:
+        """A request whose reply was lost and whose generation was then delivered by a replay
+        or a task lookup (`into`: the exchange whose `call` line bills it)."""
+        with self._lock:
+            self._write("replayed", {"exchange": exchange, "into": into})
 
     def append(self, record: CallRecord) -> None:
         with self._lock:
@@ -347,7 +360,7 @@ def read_call_log(path: Path) -> dict[str | None, UsageSum]:
             event = data["event"]
             if event == "sent":
                 pending[data["exchange"]] = (data.get("instance_id"), _cost_of(data["cost"]))
-            elif event == "unbilled":
+            elif event in ("unbilled", "replayed"):
                 pending.pop(data["exchange"], None)
             elif event == "call":
                 pending.pop(data.get("exchange") or "", None)

@@ -16,7 +16,7 @@ from harness.suites import TASKS_DIR
 VARIANTS_FILE = TASKS_DIR / "variants.toml"
 USER_VARIANTS_ENV = "HARNESS_VARIANTS"
 DEFAULT_BASE_URL = "https://runapi.ai/v1"
-SURFACES = ("chat", "anthropic")
+SURFACES = ("chat", "anthropic", "responses")
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Variant:
 
     name: str
     model: str
-    surface: Literal["chat", "anthropic"] = "chat"
+    surface: Literal["chat", "anthropic", "responses"] = "chat"
     base_url: str = ""  # empty: $base_url_env, else DEFAULT_BASE_URL
     base_url_env: str = "RUNAPI_BASE_URL"
     api_key_env: str = "RUNAPI_API_KEY"  # empty: the endpoint needs no key (a local server)
@@ -41,6 +41,11 @@ class Variant:
     price_table: str = "runapi-catalog"
     price_key: str = ""  # the model's key in the price table; empty: the model id
     extra_body: dict[str, Any] = field(default_factory=dict, hash=False)  # merged into bodies
+    # Send one Idempotency-Key per logical call (docs/models.md, replay-safe calls).
+    idempotency_keys: bool = True
+    # After a cut reply that carried X-RunAPI-Task-Id, try once to read the stored result
+    # (GET /api/v1/tasks/{id}) instead of sending again. Off until verified live.
+    recover_by_task_id: bool = False
     description: str = ""
 
     @property

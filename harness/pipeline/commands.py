@@ -10,11 +10,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any, Self
 
 from harness.argtypes import positive_int
-from harness.cli import exits_2_on
 from harness.errors import UsageError
 from harness.evaluation.graders import (
     GraderError,
@@ -25,6 +25,8 @@ from harness.evaluation.graders import (
 )
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.result import EvalResult
+from harness.exits import exits_2_on
+from harness.humanize import duration
 from harness.instances.errors import RowError, SourceUnavailable
 from harness.instances.images import ImageNameError
 from harness.instances.loaders import load_instances
@@ -69,6 +71,52 @@ BASE_FROM_HELP = ("the base image's source: 'debootstrap' (local, no registry) o
 
 
 @dataclass
+class CommonOptions:
+    """The options the suite commands share (`harness images`, `eval`, `validate`, `run`),
+    typed. The CLI parses its arguments into one (`from_namespace`) and harness.api builds
+    one; the parser's defaults are read from here, so each default is defined once."""
+
+    suite: str | None = None  # a suite name (tasks/suites/NAME.toml) or a suite .toml path
+    run_id: str | None = None  # default: a timestamp
+    results_dir: Path = RESULTS_DIR
+    base_from: str = "debootstrap"
+    no_progress: bool = False
+    workers: int = DEFAULT_WORKERS
+    cpus: float | None = None  # None: the suite's [sandbox]
+    memory: str | None = None
+    disk: str | None = None
+    instance_ids: list[str] | None = None  # selection (harness.instances.select)
+    repos: list[str] | None = None
+    limit: int | None = None
+    shuffle_seed: int | None = None
+    dataset_file: Path | None = None
+    skip_bad_rows: bool = False
+    pro_scripts: Path | None = None  # the swebench-pro grader's run_scripts checkout
+    executor: str = "local"  # local threads, or ray (tasks on a Ray cluster's nodes)
+    ray_address: str = "auto"
+
+    @classmethod
+    def from_namespace(cls, args: argparse.Namespace) -> Self:
+        """The options a parsed command line holds (those it has no option for: defaults)."""
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls) if hasattr(args, f.name)})
+
+
+@dataclass
+class EvalOptions(CommonOptions):
+    predictions: str = ""  # a JSONL/JSON predictions file, or `gold` or `empty`
+
+
+@dataclass
+class EvalOutcome:
+    """What `harness eval` graded: per prediction a result, per model its report."""
+
+    run_id: str
+    results_dir: Path
+    results: list[EvalResult]
+    reports: dict[str, dict[str, Any]]
+
+
+@dataclass
 class Selection:
     suite: Suite
     instances: list[Instance]
@@ -79,11 +127,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", required=True,
                         help="suite name (tasks/suites/NAME.toml) or a suite .toml path")
     parser.add_argument("--run-id", help="results go to RESULTS_DIR/RUN_ID (default: a timestamp)")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
+    parser.add_argument("--results-dir", type=Path, default=CommonOptions.results_dir,
                         help="where runs are written")
-    parser.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
+    parser.add_argument("--base-from", default=CommonOptions.base_from, help=BASE_FROM_HELP)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS,
+    parser.add_argument("--workers", type=positive_int, default=CommonOptions.workers,
                         help="containers at once")
     add_sandbox_arguments(parser)
     add_selection_arguments(parser)
@@ -92,7 +140,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     setup = subparsers.add_parser("setup", help="start a Docker engine and build the base image")
-    setup.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
+    setup.add_argument("--base-from", default=CommonOptions.base_from, help=BASE_FROM_HELP)
     setup.set_defaults(func=cmd_setup)
 
     images = subparsers.add_parser("images", help="build (or find) every image a suite needs")
@@ -122,19 +170,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     clean.set_defaults(func=cmd_clean)
 
 
-_guard = exits_2_on(UsageError, SuiteError, SourceUnavailable, PredictionError, RowError,
+guard = exits_2_on(UsageError, SuiteError, SourceUnavailable, PredictionError, RowError,
                    EngineUnavailable, ImageBuildError, ImageNameError, GraderError)
 
 
-def _select(args: argparse.Namespace) -> Selection:
-    suite = load_suite(args.suite)
-    loaded = load_instances(suite, skip_bad_rows=args.skip_bad_rows,
-                            dataset_file=args.dataset_file)
+def select(options: CommonOptions) -> Selection:
+    """The suite and the instances the options select; UsageError when none is."""
+    if not options.suite:
+        raise UsageError("no suite given (a suite name or a suite .toml path)")
+    suite = load_suite(options.suite)
+    loaded = load_instances(suite, skip_bad_rows=options.skip_bad_rows,
+                            dataset_file=options.dataset_file)
     if loaded.errors:
         print(f"warning: {len(loaded.errors)} bad row(s) skipped (each named above)",
               file=sys.stderr)
     try:
-        instances = select_instances(loaded.instances, **selection_kwargs(args))
+        instances = select_instances(loaded.instances, **selection_kwargs(options))
     except SelectionError as exc:
         raise UsageError(str(exc)) from exc
     if not instances:
@@ -151,8 +202,9 @@ def warn_unofficial(official: OfficialGrader | None, instances: list[Instance]) 
         print(f"warning: {instance_id}: no official verdict possible: {why}", file=sys.stderr)
 
 
-def _run_id(args: argparse.Namespace, prefix: str) -> str:
-    return args.run_id or time.strftime(f"{prefix}-%Y%m%d-%H%M%S")
+def new_run_id(options: CommonOptions, prefix: str) -> str:
+    """The run id given, else `<prefix>-<local time>`."""
+    return options.run_id or time.strftime(f"{prefix}-%Y%m%d-%H%M%S")
 
 
 def resume_command(args: argparse.Namespace, run_id: str) -> str:
@@ -198,7 +250,7 @@ def baseline_patch(name: str, instance: Instance) -> str:
     return instance.patch if name == "gold" else ""
 
 
-@_guard
+@guard
 def cmd_setup(args: argparse.Namespace) -> int:
     subprocess.run(["bash", str(DOCKER_DIR / "engine.sh")], check=True)
     builder = ImageBuilder(connect(), base_from=args.base_from)
@@ -207,9 +259,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
+@guard
 def cmd_images(args: argparse.Namespace) -> int:
-    selection = _select(args)
+    selection = select(CommonOptions.from_namespace(args))
     builder = ImageBuilder(connect(), base_from=args.base_from)
     started = time.monotonic()
     failures = 0
@@ -220,42 +272,43 @@ def cmd_images(args: argparse.Namespace) -> int:
             failures += 1
             print(f"{instance.instance_id}: BUILD ERROR {exc}", file=sys.stderr)
     print(f"built {len(builder.built)} image(s), {failures} failure(s) "
-          f"in {time.monotonic() - started:.1f}s")
+          f"in {duration(time.monotonic() - started)}")
     return 1 if failures else 0
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--executor", choices=("local", "ray"), default="local",
+    parser.add_argument("--executor", choices=("local", "ray"), default=CommonOptions.executor,
                         help="where attempts run: threads here (local), or tasks on the nodes "
                         "of a Ray cluster that advertise a `sandbox` resource (ray; pip install "
                         "'.[ray]', see docs/cluster.md)")
-    parser.add_argument("--ray-address", default="auto",
+    parser.add_argument("--ray-address", default=CommonOptions.ray_address,
                         help="with --executor ray: the cluster to use (auto: $RAY_ADDRESS or "
                         "the cluster started on this machine; HOST:6379; ray://HOST:10001)")
 
 
-def make_executor(args: argparse.Namespace) -> Executor:
-    if args.executor == "local":
+def make_executor(options: CommonOptions) -> Executor:
+    if options.executor == "local":
         connect()  # fail now, with the engine's error, if no engine answers
-        return LocalExecutor(args.workers)
+        return LocalExecutor(options.workers)
     try:
         from harness.pipeline.ray import RayExecutor
     except ImportError as exc:
         raise UsageError(f"--executor ray needs Ray ({exc}); install it with "
                          "pip install '.[ray]'") from exc
-    return RayExecutor(address=args.ray_address)
+    return RayExecutor(address=options.ray_address)
 
 
-def suite_ref(args: argparse.Namespace) -> str:
+def suite_ref(options: CommonOptions) -> str:
     """The suite as every process loads it: a name, or a file path made absolute."""
-    return str(Path(args.suite).resolve()) if Path(args.suite).suffix == ".toml" else args.suite
+    suite = options.suite or ""
+    return str(Path(suite).resolve()) if Path(suite).suffix == ".toml" else suite
 
 
-def _eval_spec(args: argparse.Namespace, selection: Selection,
+def _eval_spec(options: CommonOptions, selection: Selection,
                patches: dict[str, dict[str, str]], run_id: str) -> RunSpec:
-    official = official_grader(selection.suite, grader_options(args))
+    official = official_grader(selection.suite, grader_options(options))
     warn_unofficial(official, selection.instances)
-    limits = sandbox_limits(args, selection.suite)
+    limits = sandbox_limits(options, selection.suite)
     by_id = {i.instance_id: i for i in selection.instances}
     graded = [f"{instance_id}\0{variant}\0{patch_sha256(patch)}"
               for variant, rows in patches.items() for instance_id, patch in rows.items()
@@ -265,30 +318,29 @@ def _eval_spec(args: argparse.Namespace, selection: Selection,
         mode=PREDICTIONS, variants=list(patches), variant_definitions={}, attempts=1,
         instance_ids=list(by_id), agent_limits={},
         grader=official.release if official else "native",
-        pro_scripts=str(args.pro_scripts.resolve()) if args.pro_scripts else None,
+        pro_scripts=str(options.pro_scripts.resolve()) if options.pro_scripts else None,
         sandbox=asdict(limits), predictions_digest=digest(*graded))
-    return RunSpec(config, suite_ref(args), str((args.results_dir / run_id).resolve()),
-                   base_from=args.base_from, cpus=limits.cpus, memory=limits.memory,
+    return RunSpec(config, suite_ref(options), str((options.results_dir / run_id).resolve()),
+                   base_from=options.base_from, cpus=limits.cpus, memory=limits.memory,
                    predictions={v: rows for v, rows in patches.items() if v not in BASELINES})
 
 
-def _execute(args: argparse.Namespace, selection: Selection,
+def _execute(options: CommonOptions, selection: Selection,
              patches: dict[str, dict[str, str]], run_id: str
              ) -> tuple[Path, list[EvalResult], dict[str, dict]]:
     """Grade the patches as a run (same executor, records, files and Ctrl-C handling as
     `harness run`); a run id graded before keeps its verdicts, except infra errors, which
     are graded again."""
-    spec = _eval_spec(args, selection, patches, run_id)
+    spec = _eval_spec(options, selection, patches, run_id)
     results_dir = Path(spec.run_dir)
     _refuse_other_runs(results_dir, spec.config.to_json())
     redo = frozenset({"infra_error"})
     finished = {key for key, record in read_records(results_dir / "records.jsonl").items()
                 if not redo_matches(record, redo)}
-    run = Run(spec, selection.instances, make_executor(args), progress=not args.no_progress,
-              redo=redo)
+    run = Run(spec, selection.instances, make_executor(options),
+              progress=not options.no_progress, redo=redo)
     try:
-        with resume_hint(args, run_id, "finished verdicts are kept and reused"):
-            records = run.execute()
+        records = run.execute()
     except ConfigMismatch as exc:
         raise UsageError(str(exc)) from exc
     results = [_result(results_dir, record) for record in records.values()]
@@ -352,33 +404,48 @@ def _print_report(model: str, report: dict) -> None:
           f"{errors}{second}")
 
 
-@_guard
-def cmd_eval(args: argparse.Namespace) -> int:
-    selection = _select(args)
-    patches = _predictions(args.predictions, selection.instances)
+KEPT_VERDICTS = "finished verdicts are kept and reused"
+
+
+def evaluate_predictions(options: EvalOptions) -> EvalOutcome:
+    """Grade a predictions file (or the gold or empty patches) on the selected instances:
+    what `harness eval` does, without printing the per-model lines."""
+    selection = select(options)
+    patches = _predictions(options.predictions, selection.instances)
     if not patches:
-        raise UsageError(f"{args.predictions}: no prediction is for a selected instance of "
+        raise UsageError(f"{options.predictions}: no prediction is for a selected instance of "
                          f"suite {selection.suite.name} ({len(selection.instances)} selected); "
                          "nothing to grade")
-    run_id = _run_id(args, "eval")
-    results_dir, _, reports = _execute(args, selection, patches, run_id)
-    for model, report in reports.items():
+    run_id = new_run_id(options, "eval")
+    results_dir, results, reports = _execute(options, selection, patches, run_id)
+    return EvalOutcome(run_id, results_dir, results, reports)
+
+
+@guard
+def cmd_eval(args: argparse.Namespace) -> int:
+    options = EvalOptions.from_namespace(args)
+    options.run_id = new_run_id(options, "eval")
+    with resume_hint(args, options.run_id, KEPT_VERDICTS):
+        outcome = evaluate_predictions(options)
+    for model, report in outcome.reports.items():
         _print_report(model, report)
-    print(f"results: {results_dir}")
+    print(f"results: {outcome.results_dir}")
     return 0
 
 
-@_guard
+@guard
 def cmd_validate(args: argparse.Namespace) -> int:
     """Gold must resolve every instance; the no-op patch must resolve none, with every
     FAIL_TO_PASS failing and every PASS_TO_PASS passing (else the hidden tests prove nothing),
     by the headline verdict; and the checked verdict must agree (a disputed instance is
     listed apart: the instance may be sound while our second opinion of it is not)."""
-    selection = _select(args)
+    options = CommonOptions.from_namespace(args)
+    selection = select(options)
     patches = {name: {i.instance_id: baseline_patch(name, i) for i in selection.instances}
                for name in BASELINES}
-    run_id = _run_id(args, f"validate-{selection.suite.name}")
-    results_dir, results, reports = _execute(args, selection, patches, run_id)
+    run_id = new_run_id(options, f"validate-{selection.suite.name}")
+    with resume_hint(args, run_id, KEPT_VERDICTS):
+        results_dir, results, reports = _execute(options, selection, patches, run_id)
     broken = validation_problems(results)
     disputed = {r.instance_id: [] for r in results if r.disputes}
     for result in results:
@@ -424,7 +491,7 @@ def validation_problems(results: list[EvalResult]) -> dict[str, list[str]]:
     return problems
 
 
-@_guard
+@guard
 def cmd_clean(args: argparse.Namespace) -> int:
     """Remove only what was named: the engine may be shared, and a run id that is not yours
     is someone's run in flight."""

@@ -22,6 +22,7 @@ import docker
 import docker.errors
 
 from harness.agent.prompts import PromptError
+from harness.humanize import duration
 from harness.models import FatalModelError, ModelConfigError, UsageLog, UsageSum, read_call_log
 from harness.models.check import check_variant
 from harness.pipeline.run import BASELINES, CALLS_FILE, RunSpec, Unit, validate_spec
@@ -77,7 +78,7 @@ class PreflightResult:
                 cost += f" + {spent.unknown_usage_calls + spent.unpriced_calls} call(s) " \
                         "not in that sum"
         return (f"preflight: {len(self.checks) - len(self.failures)}/{len(self.checks)} checks "
-                f"passed in {self.seconds:.1f} s ({calls}{cost}, in {CALLS_FILE})")
+                f"passed in {duration(self.seconds)} ({calls}{cost}, in {CALLS_FILE})")
 
 
 def run_preflight(spec: RunSpec, units: Sequence[Unit], *, engine: bool = True) -> PreflightResult:

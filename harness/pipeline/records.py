@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from harness.evaluation.result import EvalResult
 from harness.fsutil import dir_name
+from harness.humanize import utc_timestamp
 from harness.pipeline.record_schema import AttemptRecord
 
 log = logging.getLogger(__name__)
@@ -166,4 +167,4 @@ class RecordWriter:
 
 def finished_now() -> str:
     """A record's `finished_at`: ISO-8601 UTC, to the second."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return utc_timestamp(time.time())

@@ -9,8 +9,10 @@ import json
 import os
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from harness.agent.loop import AgentLimits
 from harness.agent.prompts import PromptError
@@ -25,15 +27,15 @@ from harness.models import Budget, FatalModelError, ModelConfigError, get_varian
 from harness.pipeline.account import account_readings
 from harness.pipeline.commands import (
     BASE_FROM_HELP,
-    DEFAULT_WORKERS,
-    RESULTS_DIR,
+    CommonOptions,
+    Selection,
     UsageError,
-    _guard,
-    _run_id,
-    _select,
     add_executor_arguments,
+    guard,
     make_executor,
+    new_run_id,
     resume_hint,
+    select,
     suite_ref,
     warn_unofficial,
 )
@@ -64,7 +66,69 @@ from harness.pipeline.run import (
 )
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
 
-PREFLIGHT_FAILED = 2  # an unusable set-up, as for every other set-up error (cli.exits_2_on)
+
+@dataclass
+class RunOptions(CommonOptions):
+    """Every option of `harness run`, typed (the shared ones in CommonOptions). The parser
+    reads its defaults from here; None where the default is worked out at run time (from the
+    profile, the environment or the suite)."""
+
+    variants: list[str] | None = None  # None: k2.5,k2.6 with RUNAPI_API_KEY, else gold,empty
+    attempts: int | None = None  # None: 1, or the profile's published number of runs
+    mode: str | None = None  # agent or single-shot; None: agent, or the profile's
+    base_url: str | None = None
+    max_cost: Decimal | None = None
+    max_instance_cost: Decimal | None = None
+    max_turns: int | None = None  # None: AgentLimits.turns, or the profile's turn limit
+    time_limit: float = AgentLimits.wall_seconds
+    command_timeout: float = 120.0
+    top_k: int = 5
+    oracle_files: bool = False
+    max_infra_retries: int = 2
+    profile: str | None = None
+    redo: list[str] | None = None  # statuses whose finished attempts run again
+    no_preflight: bool = False
+    forecast_from: list[Path] | None = None  # earlier run dirs the cost forecast learns from
+    key_dedicated: bool = False  # nothing else spends on the key: the billed delta is exact
+
+
+class PreflightFailed(RuntimeError):
+    """The checks before the first attempt failed (each failure printed); nothing started."""
+
+
+@dataclass
+class PlannedRun:
+    """A run worked out from its options: what is finished and what is left to do."""
+
+    options: RunOptions
+    selection: Selection
+    spec: RunSpec
+    redo: frozenset[str]
+    done: dict[AttemptKey, AttemptRecord]
+    todo: list[Unit]
+    config: RunConfig
+    forecasts: list[VariantForecast]  # per model variant with attempts to do
+
+
+@dataclass
+class RunOutcome:
+    """A finished `harness run`: its folder and the last record of every attempt."""
+
+    run_id: str
+    run_dir: Path
+    records: dict[Any, dict]
+    variants: list[str]
+    instances: int
+    attempts: int
+    stopped_by_budget: bool
+    executor_summary: list[str]
+
+
+def _names(text: str) -> list[str]:
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+PREFLIGHT_FAILED = 2  # an unusable set-up, as for every other set-up error (exits.exits_2_on)
 ALL_INFRA_ERRORS = 1
 
 
@@ -72,18 +136,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("run", help="generate patches with model variants and grade them")
     run.add_argument("--suite", help="suite name or a suite .toml path (required unless "
                      "--profile names one)")
-    run.add_argument("--variants", help="comma-separated variant names (tasks/variants.toml) "
-                     "and/or the baselines gold, empty (default: k2.5,k2.6 when "
-                     "RUNAPI_API_KEY is set, else gold,empty)")
+    run.add_argument("--variants", type=_names, help="comma-separated variant names "
+                     "(tasks/variants.toml) and/or the baselines gold, empty (default: "
+                     "k2.5,k2.6 when RUNAPI_API_KEY is set, else gold,empty)")
     run.add_argument("--attempts", type=positive_int, help="attempts per instance and variant "
                      "(default: 1, or the profile's published number of runs)")
     run.add_argument("--mode", choices=("agent", "single-shot"),
                      help="how patches are made (default: agent, or the profile's)")
     run.add_argument("--run-id", help="results go to RESULTS_DIR/RUN_ID; an existing run with "
                      "the same id is resumed")
-    run.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
+    run.add_argument("--results-dir", type=Path, default=RunOptions.results_dir,
                      help="where runs are written")
-    run.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS,
+    run.add_argument("--workers", type=positive_int, default=RunOptions.workers,
                      help="containers at once")
     run.add_argument("--base-url", help="model API base URL for every variant (e.g. a local "
                      "server, or `harness serve-fake` for a dry run)")
@@ -91,17 +155,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--max-instance-cost", type=Decimal, help="per-attempt cost cap (USD)")
     run.add_argument("--max-turns", type=positive_int, help="agent turns per attempt "
                      "(default: 250, or the profile's turn limit)")
-    run.add_argument("--time-limit", type=positive_float, default=3600.0,
+    run.add_argument("--time-limit", type=positive_float, default=RunOptions.time_limit,
                      help="seconds per attempt")
-    run.add_argument("--command-timeout", type=positive_float, default=120.0,
-                     help="seconds per tool call")
-    run.add_argument("--top-k", type=positive_int, default=5, help="single-shot: files retrieved")
+    run.add_argument("--command-timeout", type=positive_float,
+                     default=RunOptions.command_timeout, help="seconds per tool call")
+    run.add_argument("--top-k", type=positive_int, default=RunOptions.top_k,
+                     help="single-shot: files retrieved")
     run.add_argument("--oracle-files", action="store_true",
                      help="single-shot: give the files the gold patch touches")
-    run.add_argument("--max-infra-retries", type=non_negative_int, default=2,
+    run.add_argument("--max-infra-retries", type=non_negative_int,
+                     default=RunOptions.max_infra_retries,
                      help="times an attempt that ended in an infra error is run again")
     add_sandbox_arguments(run)
-    run.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
+    run.add_argument("--base-from", default=RunOptions.base_from, help=BASE_FROM_HELP)
     run.add_argument("--profile", help="a run profile (tasks/profiles/NAME.toml), e.g. "
                      "swebench-pro: its suite, variants, mode, turn limit and number of runs "
                      "become the defaults, and the report sets results beside its published "
@@ -118,7 +184,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="nothing else spends on this API key while the run runs: the "
                      "account's billed delta (account.json) is then this run's bill, not an "
                      "upper bound")
-    run.add_argument("--redo", metavar="STATUS[,STATUS]", default="",
+    run.add_argument("--redo", metavar="STATUS[,STATUS]", type=_names,
                      help="run again the finished attempts with these outcomes (exit or "
                      "evaluation statuses, or infra_error), infra errors first; their earlier "
                      "records stay in records.jsonl")
@@ -134,9 +200,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.set_defaults(func=cmd_run)
 
 
-def _variants(args: argparse.Namespace) -> list[str]:
-    if args.variants:
-        names = [v.strip() for v in args.variants.split(",") if v.strip()]
+def _variants(options: RunOptions) -> list[str]:
+    if options.variants:
+        names = list(options.variants)
     elif os.environ.get("RUNAPI_API_KEY"):
         names = ["k2.5", "k2.6"]
     else:
@@ -145,7 +211,8 @@ def _variants(args: argparse.Namespace) -> list[str]:
               file=sys.stderr)
         names = list(BASELINES)
     if len(set(names)) != len(names) or not names:
-        raise UsageError(f"--variants must name distinct variants, got {args.variants!r}")
+        raise UsageError(f"--variants must name distinct variants, got "
+                         f"{','.join(options.variants or [])!r}")
     return names
 
 
@@ -163,32 +230,34 @@ def _definitions(names: list[str]) -> dict[str, dict]:
     return definitions
 
 
-def _config(args: argparse.Namespace, selection, run_id: str, names: list[str]) -> RunConfig:
-    agent_limits = AgentLimits(turns=args.max_turns, wall_seconds=args.time_limit)
-    official = official_grader(selection.suite, grader_options(args))
+def _config(options: RunOptions, selection: Selection, run_id: str,
+            names: list[str]) -> RunConfig:
+    agent_limits = AgentLimits(turns=options.max_turns, wall_seconds=options.time_limit)
+    official = official_grader(selection.suite, grader_options(options))
     warn_unofficial(official, selection.instances)
     return RunConfig(
         run_id=run_id, suite=selection.suite.name, suite_digest=selection.suite.digest,
-        mode=args.mode, variants=names, variant_definitions=_definitions(names),
-        attempts=args.attempts, instance_ids=[i.instance_id for i in selection.instances],
+        mode=options.mode, variants=names, variant_definitions=_definitions(names),
+        attempts=options.attempts, instance_ids=[i.instance_id for i in selection.instances],
         agent_limits=dataclasses.asdict(agent_limits),
-        max_cost_usd=float(args.max_cost) if args.max_cost is not None else None,
-        max_instance_cost_usd=(float(args.max_instance_cost)
-                               if args.max_instance_cost is not None else None),
-        base_url=args.base_url, max_infra_retries=args.max_infra_retries, profile=args.profile,
+        max_cost_usd=float(options.max_cost) if options.max_cost is not None else None,
+        max_instance_cost_usd=(float(options.max_instance_cost)
+                               if options.max_instance_cost is not None else None),
+        base_url=options.base_url, max_infra_retries=options.max_infra_retries,
+        profile=options.profile,
         grader=official.release if official else "native",
-        sandbox=dataclasses.asdict(sandbox_limits(args, selection.suite)),
-        pro_scripts=str(args.pro_scripts.resolve()) if args.pro_scripts else None,
-        single_shot={"top_k": args.top_k, "oracle_files": args.oracle_files}
-        if args.mode == "single-shot" else {},
+        sandbox=dataclasses.asdict(sandbox_limits(options, selection.suite)),
+        pro_scripts=str(options.pro_scripts.resolve()) if options.pro_scripts else None,
+        single_shot={"top_k": options.top_k, "oracle_files": options.oracle_files}
+        if options.mode == "single-shot" else {},
     )
 
 
-def _spec(args: argparse.Namespace, config: RunConfig, budget: Budget | None) -> RunSpec:
-    spec = RunSpec(config, suite_ref(args), str((args.results_dir / config.run_id).resolve()),
-                   base_from=args.base_from, cpus=config.sandbox["cpus"],
+def _spec(options: RunOptions, config: RunConfig, budget: Budget | None) -> RunSpec:
+    spec = RunSpec(config, suite_ref(options), str((options.results_dir / config.run_id).resolve()),
+                   base_from=options.base_from, cpus=config.sandbox["cpus"],
                    memory=config.sandbox["memory"],
-                   command_timeout=args.command_timeout, services=LocalServices(budget))
+                   command_timeout=options.command_timeout, services=LocalServices(budget))
     try:
         validate_spec(spec)
     except (FatalModelError, ModelConfigError, PromptError, KeyError) as exc:
@@ -226,8 +295,8 @@ def _report(records: dict[AttemptKey, AttemptRecord], variants: list[str], insta
                   f"{r.node_retries} node retr{'y' if r.node_retries == 1 else 'ies'}")
 
 
-def _redo(option: str) -> frozenset[str]:
-    statuses = frozenset(s.strip() for s in option.split(",") if s.strip())
+def _redo(option: list[str] | None) -> frozenset[str]:
+    statuses = frozenset(option or ())
     unknown = sorted(statuses - REDO_STATUSES)
     if unknown:
         raise UsageError(f"--redo: unknown status {', '.join(unknown)}; one of "
@@ -246,19 +315,20 @@ def _charge_resumed(budget: Budget | None, run_dir: Path) -> None:
         budget.charge(Decimal(str(spent)))
 
 
-def _preflight(spec: RunSpec, todo: list[Unit], executor: str) -> bool:
-    """Check the set-up before the first attempt; print what was checked, and whether the
-    run may go on."""
+def _preflight(spec: RunSpec, todo: list[Unit], executor: str) -> None:
+    """Check the set-up before the first attempt; print what was checked. PreflightFailed
+    (naming each failed check) when the run may not go on."""
     result = run_preflight(spec, todo, engine=executor == "local")
     for check in result.checks:
         print(f"  {check.line()}", file=sys.stdout if check.ok else sys.stderr, flush=True)
     print(result.summary(), flush=True)
     if result.ok:
-        return True
+        return
     print(f"error: preflight failed ({len(result.failures)} problem(s) above); no attempt "
           f"was started. Fix the set-up and run again (same --run-id {spec.config.run_id} "
           "to keep this run), or pass --no-preflight to skip the checks", file=sys.stderr)
-    return False
+    raise PreflightFailed("preflight failed, no attempt was started: "
+                          + "; ".join(check.line() for check in result.failures))
 
 
 def infra_errors_only(records: dict[AttemptKey, AttemptRecord]) -> Counter[str] | None:
@@ -269,71 +339,65 @@ def infra_errors_only(records: dict[AttemptKey, AttemptRecord]) -> Counter[str] 
     return Counter(str(r.infra_error).splitlines()[0][:200] for r in records.values())
 
 
-def _apply_profile(args: argparse.Namespace) -> None:
+def _apply_profile(options: RunOptions) -> RunOptions:
     """Fill options the user left unset from the profile (then from the plain defaults)."""
     data: dict = {}
-    if args.profile:
+    if options.profile:
         from harness.report.profile import ProfileError, load_profile
 
         try:
-            data = load_profile(args.profile).data
+            data = load_profile(options.profile).data
         except ProfileError as exc:
             raise UsageError(str(exc)) from exc
     variants = data.get("variants", {})
-    args.suite = args.suite or data.get("suite")
-    args.mode = args.mode or data.get("mode", "agent")
-    args.max_turns = args.max_turns or data.get("agent", {}).get("turn_limit", 250)
-    if data and not args.variants:
-        args.variants = ",".join(variants)
-    if args.attempts is None:
-        chosen = [v.strip() for v in (args.variants or "").split(",") if v.strip()]
-        runs = {name: variants[name].get("runs", 1) for name in chosen if name in variants}
+    chosen = options.variants or (list(variants) if data else None)
+    attempts = options.attempts
+    if attempts is None:
+        runs = {name: variants[name].get("runs", 1) for name in chosen or () if name in variants}
         if len(set(runs.values())) > 1:
             raise UsageError(
-                f"profile {args.profile}: the variants were published with different numbers "
-                f"of runs ({runs}); run them one at a time (--variants NAME) or pass --attempts")
-        args.attempts = next(iter(runs.values()), 1)
-    if not args.suite:
+                f"profile {options.profile}: the variants were published with different "
+                f"numbers of runs ({runs}); run them one at a time (--variants NAME) or pass "
+                "--attempts")
+        attempts = next(iter(runs.values()), 1)
+    filled = dataclasses.replace(
+        options, suite=options.suite or data.get("suite"),
+        mode=options.mode or data.get("mode", "agent"),
+        max_turns=options.max_turns or data.get("agent", {}).get("turn_limit",
+                                                                  AgentLimits.turns),
+        variants=chosen, attempts=attempts)
+    if not filled.suite:
         raise UsageError("--suite is required (or a --profile that names one)")
+    return filled
 
 
-@_guard
-def cmd_run(args: argparse.Namespace) -> int:
-    _apply_profile(args)
-    selection = _select(args)
-    names = _variants(args)
-    run_id = _run_id(args, "run")
-    budget = (Budget(run_usd=args.max_cost, instance_usd=args.max_instance_cost)
-              if args.max_cost is not None or args.max_instance_cost is not None else None)
-    spec = _spec(args, _config(args, selection, run_id, names), budget)
+def plan_run(options: RunOptions) -> PlannedRun:
+    """Work out a run from its options (the profile's defaults filled in, the instances
+    selected, the variants checked): what is finished and what is left. Starts nothing and
+    writes nothing; raises UsageError (and the suite's and selection's errors) on bad input."""
+    options = _apply_profile(options)
+    selection = select(options)
+    names = _variants(options)
+    options = dataclasses.replace(options, run_id=new_run_id(options, "run"))
+    budget = (Budget(run_usd=options.max_cost, instance_usd=options.max_instance_cost)
+              if options.max_cost is not None or options.max_instance_cost is not None
+              else None)
+    spec = _spec(options, _config(options, selection, options.run_id, names), budget)
     _charge_resumed(budget, Path(spec.run_dir))
-    redo = _redo(args.redo)
-    planner = Run(spec, selection.instances, LocalExecutor(args.workers), redo=redo)
+    redo = _redo(options.redo)
+    planner = Run(spec, selection.instances, LocalExecutor(options.workers), redo=redo)
     try:
         done, todo = planner.plan(write=False)  # a plan starts nothing: no folder is made
     except ConfigMismatch as exc:
         raise UsageError(str(exc)) from exc
-    forecasts = _forecasts(args, spec, todo)
-    if args.plan:
-        print(f"run {run_id}: {len(done)} attempt(s) finished, {len(todo)} to do "
-              f"({len(selection.instances)} instances x {len(names)} variants x "
-              f"{args.attempts} attempts)")
-        _print_forecasts(forecasts)
-        print("config (not written by a plan):")
-        print(json.dumps(planner.config.to_json(), indent=2))
-        return 0
-    if args.forecast_from or any(f.expected_usd is not None for f in forecasts):
-        _print_forecasts(forecasts)
-    if todo and save_forecast(Path(spec.run_dir), forecasts, done.values()):
-        print(f"forecast saved: {Path(spec.run_dir) / 'forecast.json'}")
-    with account_readings(spec, model_variants(spec) if todo else [], args.key_dedicated):
-        return _execute(args, spec, selection, names, todo, redo)
+    return PlannedRun(options, selection, spec, redo, done, todo, planner.config,
+                      _forecasts(options, spec, todo))
 
 
-def _forecasts(args: argparse.Namespace, spec: RunSpec, todo: list[Unit]) -> list[VariantForecast]:
+def _forecasts(options: RunOptions, spec: RunSpec, todo: list[Unit]) -> list[VariantForecast]:
     """Per model variant with attempts to do, its cost forecast (docs/models.md)."""
     try:
-        sources = check_sources(args.forecast_from or [])
+        sources = check_sources(options.forecast_from or [])
     except ForecastInputError as exc:
         raise UsageError(str(exc)) from exc
     own = Path(spec.run_dir)
@@ -348,26 +412,59 @@ def _forecasts(args: argparse.Namespace, spec: RunSpec, todo: list[Unit]) -> lis
     return forecasts
 
 
-def _print_forecasts(forecasts: list[VariantForecast]) -> None:
+def print_forecasts(forecasts: list[VariantForecast]) -> None:
     if forecasts:
         print("cost forecast:")
     for forecast in forecasts:
         print(f"  {forecast.line()}")
 
 
-def _execute(args: argparse.Namespace, spec: RunSpec, selection, names: list[str],
-             todo: list[Unit], redo: frozenset[str]) -> int:
-    """Preflight, run what is left, print the outcome; the exit code."""
-    run_id = spec.config.run_id
-    if todo and not args.no_preflight and not _preflight(spec, todo, args.executor):
-        return PREFLIGHT_FAILED
-    executor = make_executor(args)
-    run = Run(spec, selection.instances, executor, progress=not args.no_progress, redo=redo)
-    try:
-        with resume_hint(args, run_id, "finished attempts are kept"):
+def execute_run(planned: PlannedRun) -> RunOutcome:
+    """Run what `plan_run` left to do: the preflight (unless `no_preflight`; PreflightFailed
+    when it fails), then every attempt. Raises FatalModelError when a model error stops the
+    run and AttemptsLost when machines kept failing; finished attempts are kept either way,
+    and the same options (run id) resume."""
+    options, spec = planned.options, planned.spec
+    if options.forecast_from or any(f.expected_usd is not None for f in planned.forecasts):
+        print_forecasts(planned.forecasts)
+    if planned.todo and save_forecast(Path(spec.run_dir), planned.forecasts,
+                                      planned.done.values()):
+        print(f"forecast saved: {Path(spec.run_dir) / 'forecast.json'}")
+    # The account's balance before the first call (the preflight's) and after the last.
+    with account_readings(spec, model_variants(spec) if planned.todo else [],
+                          options.key_dedicated):
+        if planned.todo and not options.no_preflight:
+            _preflight(spec, planned.todo, options.executor)
+        executor = make_executor(options)
+        run = Run(spec, planned.selection.instances, executor,
+                  progress=not options.no_progress, redo=planned.redo)
+        try:
             records = run.execute()
-    except ConfigMismatch as exc:
-        raise UsageError(str(exc)) from exc
+        except ConfigMismatch as exc:
+            raise UsageError(str(exc)) from exc
+    return RunOutcome(str(options.run_id), Path(spec.run_dir), records,
+                      list(spec.config.variants), len(planned.selection.instances),
+                      spec.config.attempts, run.stopped_by_budget, list(executor.summary()))
+
+
+@guard
+def cmd_run(args: argparse.Namespace) -> int:
+    planned = plan_run(RunOptions.from_namespace(args))
+    run_id = planned.options.run_id
+    if args.plan:
+        print(f"run {run_id}: {len(planned.done)} attempt(s) finished, {len(planned.todo)} to "
+              f"do ({len(planned.selection.instances)} instances x "
+              f"{len(planned.spec.config.variants)} variants x {planned.spec.config.attempts} "
+              "attempts)")
+        print_forecasts(planned.forecasts)
+        print("config (not written by a plan):")
+        print(json.dumps(planned.config.to_json(), indent=2))
+        return 0
+    try:
+        with resume_hint(args, str(run_id), "finished attempts are kept"):
+            outcome = execute_run(planned)
+    except PreflightFailed:
+        return PREFLIGHT_FAILED  # the failures and what to do are printed
     except FatalModelError as exc:
         print(f"error: the run stopped: {exc}", file=sys.stderr)
         print(f"finished attempts are kept; fix the cause and resume with --run-id {run_id}",
@@ -377,18 +474,18 @@ def _execute(args: argparse.Namespace, spec: RunSpec, selection, names: list[str
         print(f"error: {exc}", file=sys.stderr)
         print(f"finished attempts are kept; resume with --run-id {run_id}", file=sys.stderr)
         return 1
-    _report(records, names, len(selection.instances), args.attempts)
-    for line in executor.summary():
+    _report(outcome.records, outcome.variants, outcome.instances, outcome.attempts)
+    for line in outcome.executor_summary:
         print(line)
-    if run.stopped_by_budget:
+    if outcome.stopped_by_budget:
         print(f"stopped: the run budget of ${args.max_cost} was reached; attempts not started "
               f"are not recorded (resume with the same --run-id and a higher budget)")
     print(f"results: {args.results_dir / run_id}")
     print(f"report:  harness report {args.results_dir / run_id}")
-    errors = infra_errors_only(records)
+    errors = infra_errors_only(outcome.records)
     if errors is None:
         return 0
-    print(f"error: every attempt ({len(records)}) ended in an infra error; nothing was "
+    print(f"error: every attempt ({len(outcome.records)}) ended in an infra error; nothing was "
           "measured. Most common:", file=sys.stderr)
     for reason, count in errors.most_common(3):
         print(f"  {count} x {reason}", file=sys.stderr)

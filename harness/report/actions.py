@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.cli import exits_2_on
+from harness.exits import exits_2_on
 from harness.report import format as fmt
 from harness.report.baseline import baseline_from, load_baseline, save_baseline
 from harness.report.build import Report, build_report

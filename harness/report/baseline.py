@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from harness.humanize import utc_timestamp
 from harness.report.build import Report
 from harness.report.records import RunInputError, read_json_file
 
@@ -52,7 +53,7 @@ def baseline_from(report: Report) -> dict[str, Any]:
         variants[name] = _variant_entry(row, report.inst[report.inst["variant"] == name],
                                         report.frame[report.frame["variant"] == name])
     return {"schema": SCHEMA, "kind": KIND, "run_id": run.run_id,
-            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "created_at": utc_timestamp(time.time()),
             "suite": run.config.get("suite"), "suite_digest": run.suite_digest,
             "profile": run.profile, "attempts": run.attempts, "variants": variants}
 

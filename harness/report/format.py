@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from harness.humanize import duration
 from harness.report.aggregate import Paired
 
 Row = Sequence[str]
@@ -97,7 +98,8 @@ SUMMARY_COLUMNS: list[Column] = [
     ("cached tok.", lambda r: count(r["cached_tokens"])),
     ("completion tok.", lambda r: count(r["completion_tokens"])),
     ("turns (mean)", lambda r: number(r["turns_mean"])),
-    ("wall s (mean)", lambda r: number(r["seconds_mean"])),
+    ("wall time (mean)", lambda r: duration(None if missing(r["seconds_mean"])
+                                            else r["seconds_mean"])),
 ]
 COMPACT = ("variant", "instances", "K", "pass@1", "95% CI", "checked pass@1", "disputed",
            "infra err.", "unsubmitted", "cost/instance")
@@ -205,8 +207,11 @@ def disputed_rows(disputed: pd.DataFrame, limit: int) -> tuple[list[str], list[l
 
 ATTEMPTS_NOTE = ("Every attempt, those without a pass first: how generation ended and how "
                  "the patch was graded, the FAIL_TO_PASS and PASS_TO_PASS tests that passed "
-                 "of those listed, the first failing ones, how the patch applied, turns and "
-                 "cost. The attempt's folder holds its patch, test log and trajectory.")
+                 "of those listed, the first failing ones, how the patch applied, turns, "
+                 "cost and wall time. The attempt's folder holds its patch, test log and "
+                 "trajectory.")
+ATTEMPT_HEADERS = ["instance", "repo", "variant", "attempt", "outcome", "F2P passed",
+                   "P2P passed", "failing tests", "applied with", "turns", "cost", "wall time"]
 
 
 def _of(row: Any, passed: str, total: str) -> str:
@@ -214,39 +219,66 @@ def _of(row: Any, passed: str, total: str) -> str:
     return "–" if missing(got) or missing(of) else f"{int(got)}/{int(of)}"
 
 
-def attempt_outcome(row: Any) -> str:
+def attempt_outcome(row: Any, mark: Callable[[str], str] = str) -> str:
     """`exit → eval` spelled out (`submitted → resolved`, `turn_limit → unresolved`,
-    `infra_error`); the checked verdict after it where it differs."""
+    `infra_error`); the checked verdict after it where it differs. `mark` renders each
+    status word (the HTML report colours them)."""
     if missing(getattr(row, "exit_status", None)):
-        return "unsubmitted (no record)"
-    text = str(row.exit_status)
+        return mark("unsubmitted") + " (no record)"
+    text = mark(str(row.exit_status))
     if not missing(getattr(row, "eval_status", None)):
-        text += f" → {row.eval_status}"
+        text += f" → {mark(str(row.eval_status))}"
     checked = getattr(row, "checked_status", None)
     if not missing(checked) and str(checked) not in (str(row.eval_status), "unchecked"):
-        text += f" (checked {checked})"
+        text += f" (checked {mark(str(checked))})"
     return text
+
+
+def attempt_statuses(row: Any) -> list[str]:
+    """Every status an attempt carries (exit, eval, checked), or `unsubmitted`."""
+    found = [str(v) for v in (getattr(row, name, None) for name in
+                              ("exit_status", "eval_status", "checked_status"))
+             if not missing(v)]
+    return list(dict.fromkeys(found)) or ["unsubmitted"]
+
+
+def ordered_attempts(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The attempts a triage table lists: those not resolved first, then by instance,
+    variant and attempt; the first `limit` of them (0: all)."""
+    ordered = frame.assign(_ok=frame["resolved"].eq(True)).sort_values(
+        ["_ok", "instance_id", "variant", "attempt"], kind="stable").drop(columns="_ok")
+    return ordered if limit <= 0 else ordered.head(limit)
+
+
+def attempt_cells(r: Any) -> list[str]:
+    """One attempt's cells under ATTEMPT_HEADERS (`r` a row of `itertuples`)."""
+    failing = getattr(r, "failing_tests", None)
+    failing = [] if missing(failing) else list(failing)
+    apply, cost = getattr(r, "apply_method", None), getattr(r, "cost_usd", None)
+    seconds = getattr(r, "seconds_total", None)
+    return [str(r.instance_id), str(getattr(r, "repo", "") or ""), str(r.variant),
+            str(r.attempt), attempt_outcome(r),
+            _of(r, "fail_to_pass_passed", "fail_to_pass_total"),
+            _of(r, "pass_to_pass_passed", "pass_to_pass_total"),
+            ", ".join(failing[:3]) + (f" (+{len(failing) - 3})" if len(failing) > 3
+                                      else "") or "–",
+            "–" if missing(apply) else str(apply), count(getattr(r, "turns", None)),
+            "–" if missing(getattr(r, "exit_status", None)) else money(cost, not missing(cost)),
+            duration(None if missing(seconds) else seconds)]
 
 
 def attempt_rows(frame: pd.DataFrame, limit: int) -> tuple[list[str], list[list[str]]]:
     """One row per attempt, attempts not resolved first, the first `limit` (0: all)."""
-    ordered = frame.assign(_ok=frame["resolved"].eq(True)).sort_values(
-        ["_ok", "instance_id", "variant", "attempt"], kind="stable")
-    shown = ordered if limit <= 0 else ordered.head(limit)
-    rows = []
-    for r in shown.itertuples():
-        failing = getattr(r, "failing_tests", None)
-        failing = [] if missing(failing) else list(failing)
-        apply, cost = getattr(r, "apply_method", None), getattr(r, "cost_usd", None)
-        rows.append([str(r.instance_id), str(r.variant), str(r.attempt), attempt_outcome(r),
-                     _of(r, "fail_to_pass_passed", "fail_to_pass_total"),
-                     _of(r, "pass_to_pass_passed", "pass_to_pass_total"),
-                     ", ".join(failing[:3]) + (f" (+{len(failing) - 3})" if len(failing) > 3
-                                               else "") or "–",
-                     "–" if missing(apply) else str(apply), count(getattr(r, "turns", None)),
-                     money(cost, not missing(cost))])
-    return ["instance", "variant", "attempt", "outcome", "F2P passed", "P2P passed",
-            "failing tests", "applied with", "turns", "cost"], rows
+    return ATTEMPT_HEADERS, [attempt_cells(r) for r in ordered_attempts(frame, limit)
+                             .itertuples()]
+
+
+def left_out(shown: int, total: int, what: str) -> str:
+    """What a bounded table says below itself ("" when nothing was left out)."""
+    if shown >= total:
+        return ""
+    return (f"Showing the first {shown:,} of {total:,} {what}; the other {total - shown:,} "
+            "are in attempts.parquet.")
 
 
 def pass_at_k_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:

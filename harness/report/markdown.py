@@ -64,9 +64,8 @@ def _excluded_section(excluded: pd.DataFrame) -> list[str]:
 
 
 def _attempts_section(report: Report) -> list[str]:
-    total = len(report.frame)
-    more = (f"\n\n{total - MAX_LISTED:,} more in attempts.parquet." if total > MAX_LISTED
-            else "")
+    more = fmt.left_out(min(MAX_LISTED, len(report.frame)), len(report.frame), "attempts")
+    more = f"\n\n{more}" if more else ""
     return ["## Attempts", "", fmt.ATTEMPTS_NOTE, "",
             md_table(*fmt.attempt_rows(report.frame, MAX_LISTED)) + more, ""]
 

@@ -17,7 +17,7 @@ COMPARE_FILES = {"summary": "compare_summary.csv", "pairs": "compare_pairs.csv",
                  "md": "compare.md", "html": "compare.html"}
 
 
-def _summary_csv(summary: pd.DataFrame) -> pd.DataFrame:
+def summary_csv_frame(summary: pd.DataFrame) -> pd.DataFrame:
     """Unpriced costs are empty cells with cost_status "unpriced", never 0; costs that leave
     out calls whose usage never arrived have cost_status "lower_bound"."""
     out = summary.copy()
@@ -31,7 +31,7 @@ def _breakdown(report: Report) -> pd.DataFrame:
     parts = [frame.rename(columns={key: "group"}).assign(scope=key)
              for key, frame in (("repo", report.by_repo), ("language", report.by_language))]
     frame = pd.concat(parts, ignore_index=True)
-    return _summary_csv(frame[["scope", *[c for c in frame.columns if c != "scope"]]])
+    return summary_csv_frame(frame[["scope", *[c for c in frame.columns if c != "scope"]]])
 
 
 def _pairs_frame(report: Report) -> pd.DataFrame:
@@ -48,7 +48,8 @@ def _pairs_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _attempts(frame: pd.DataFrame) -> pd.DataFrame:
+def attempts_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A report's attempts as attempts.parquet holds them (and harness.api.read_run returns)."""
     out = frame.copy()
     out["resolved"] = out["resolved"].astype("boolean")
     out["infra_reason"] = out["infra_reason"].astype("string")
@@ -61,12 +62,12 @@ def write_report_files(report: Report, out_dir: Path, *, compare: bool = False,
     names = COMPARE_FILES if compare else REPORT_FILES
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {kind: out_dir / name for kind, name in names.items()}
-    _summary_csv(report.summary).to_csv(paths["summary"], index=False)
+    summary_csv_frame(report.summary).to_csv(paths["summary"], index=False)
     _pairs_frame(report).to_csv(paths["pairs"], index=False)
     if not compare:
         _breakdown(report).to_csv(paths["breakdown"], index=False)
         report.pass_at_k.to_csv(paths["pass_at_k"], index=False)
-        _attempts(report.frame).to_parquet(paths["attempts"], index=False)
+        attempts_frame(report.frame).to_parquet(paths["attempts"], index=False)
     paths["md"].write_text(markdown.render_report(report), encoding="utf-8")
     paths["html"].write_text(html.render_report(report, out_dir, table_limit), encoding="utf-8")
     return paths

@@ -103,9 +103,22 @@ def _table_checked(lines: list[tuple[int, bytes]], path: Path) -> pa.Table:
         raise RunInputError(f"{path}: records do not fit the record format ({exc})") from exc
 
 
+BARE_GROUPS = ("usage", "tests")  # their fields are columns by their own names
+
+
+def flat_column(name: str) -> str:
+    """A flattened field's column: `usage.calls` -> `calls`, `seconds.total` ->
+    `seconds_total`, `paths.dir` -> `paths_dir`."""
+    group, dot, field = name.partition(".")
+    if not dot:
+        return name
+    return field if group in BARE_GROUPS else f"{group}_{field}"
+
+
 def read_records(path: Path) -> tuple[pd.DataFrame, list[str]]:
     """The last record per (instance_id, variant, attempt) as a flat DataFrame (`usage.x` and
-    `tests.x` become `x`, `seconds.x` becomes `seconds_x`; strings are categorical).
+    `tests.x` become `x`, `seconds.x` becomes `seconds_x`, `paths.x` becomes `paths_x`;
+    strings are categorical).
 
     The torn-tail rule and the record model are those of the writer's module
     (harness.pipeline.records); a bad line is an error naming the file, line and field."""
@@ -116,8 +129,7 @@ def read_records(path: Path) -> tuple[pd.DataFrame, list[str]]:
     data = b"".join(raw + b"\n" for _, raw in lines)
     table = (_table_fast(data) if data else None) or _table_checked(lines, path)
     frame = table.flatten().to_pandas(strings_to_categorical=True)
-    frame.columns = [c.removeprefix("usage.").removeprefix("tests.")
-                     .replace("seconds.", "seconds_") for c in frame.columns]
+    frame.columns = [flat_column(c) for c in frame.columns]
     versions = set(frame["schema"].dropna().astype(int)) - {RECORD_SCHEMA}
     if versions:
         warnings.append(f"{path}: record schema version(s) {sorted(versions)} read as version "

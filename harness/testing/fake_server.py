@@ -26,19 +26,33 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from harness.models.gateway import BALANCE_PATH, SCHEDULES_PATH
-from harness.testing import render
+from harness.testing import render, render_responses
 from harness.testing.fake_billing import FakeLedger
+from harness.testing.idempotency import (
+    CONFLICT_TYPE,
+    Conflict,
+    StoredTask,
+    TaskResult,
+    TaskStore,
+    fingerprint,
+    task_payload,
+)
 from harness.testing.kimi_rules import check_kimi_request, thinking_enabled
 from harness.testing.script import Reply, as_reply, default_reply
 
 DEFAULT_MODELS = ("kimi-k2.5", "kimi-k2.6")
+TASK_PATH = "/api/v1/tasks/"
 ScriptFn = Callable[["RecordedRequest"], Reply | dict[str, Any] | None]
 
 
 @dataclass
 class RecordedRequest:
     """One request as received, and what the server did with it (`outcome`: "ok", "rejected",
-    "rate_limited", "error" for a scripted error reply, or "fault:<name>")."""
+    "rate_limited", "error" for a scripted error reply, "fault:<name>", "replay" for a reply
+    served from the task store, "conflict" for a 409, "task_lookup" for a GET of a task).
+
+    `replay` is True when the reply came from the store: no generation, not billed (a
+    billing ledger must skip such requests). `task_id` names the task the reply belongs to."""
 
     index: int
     path: str
@@ -50,10 +64,22 @@ class RecordedRequest:
     status: int = 0  # 0: the connection was dropped before a status was sent
     outcome: str = ""
     detail: str = ""
+    replay: bool = False
+    task_id: str = ""
 
     @property
     def client_request_id(self) -> str:
         return self.headers.get("x-client-request-id", "")
+
+    @property
+    def idempotency_key(self) -> str:
+        return self.headers.get("idempotency-key", "")
+
+    @property
+    def generated(self) -> bool:
+        """A reply was generated for this request (a billed completion, even if its delivery
+        was then cut by a scripted fault)."""
+        return not self.replay and (self.outcome == "ok" or self.outcome.startswith("fault:"))
 
 
 class TokenBucket:
@@ -104,6 +130,12 @@ class FakeModelServer:
         `GET /api/v1/price_schedules` and `GET /api/v1/me/balance` on the host root, and is
         charged for every reply sent with a 200 at the usage the reply carries (error
         replies and rejected requests are never charged).
+    idempotency: honour Idempotency-Key (replay a stored reply for the same key and body, 409
+        for a changed body; harness/testing/idempotency.py). Off: keys are ignored, as by a
+        gateway that does not implement them. Task lookup works either way.
+    task_lookup: answer `GET /api/v1/tasks/{id}` with the stored result; off: 404, as a gateway
+        that keeps no results for chat calls. stored_streams_as_sse: a streamed reply's stored
+        result is its SSE text (`text/event-stream`) rather than its JSON body.
     """
 
     def __init__(self, script: Iterable[Reply | dict[str, Any] | str] | ScriptFn | None = None,
@@ -113,6 +145,8 @@ class FakeModelServer:
                  rate_limit: float | None = None, rate_limit_retry_after: float | None = None,
                  concurrency_limit: int | None = None, default: Reply | None = None,
                  ledger: FakeLedger | None = None,
+                 idempotency: bool = True, task_lookup: bool = True,
+                 stored_streams_as_sse: bool = False,
                  host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
         self._script_fn = script if callable(script) else None
         self._script = [] if callable(script) or script is None else [as_reply(r) for r in script]
@@ -127,6 +161,10 @@ class FakeModelServer:
         self.default = default
         self.ledger = ledger if ledger is not None else FakeLedger()
         self.verbose = verbose
+        self.idempotency = idempotency
+        self.task_lookup = task_lookup
+        self.stored_streams_as_sse = stored_streams_as_sse
+        self.tasks = TaskStore()
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._replies = 0
@@ -185,6 +223,11 @@ class FakeModelServer:
                    and (outcome is None or r.outcome == outcome))
 
     @property
+    def generations(self) -> list[RecordedRequest]:
+        """The requests a reply was generated for (replays and lookups excluded)."""
+        return [r for r in self.requests if r.generated]
+
+    @property
     def replies_left(self) -> int:
         with self._lock:
             return len(self._script)
@@ -241,8 +284,9 @@ class FakeModelServer:
         """(status, error type, message) for a request that must be rejected, else None."""
         if self.api_key is not None and self.api_key not in _presented_keys(headers):
             return 401, "invalid_authentication_error", "Invalid Authentication"
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-            return 400, "invalid_request_error", "messages: a list is required"
+        conversation = "input" if surface == "responses" else "messages"
+        if not isinstance(body, dict) or not isinstance(body.get(conversation), list | str):
+            return 400, "invalid_request_error", f"{conversation}: a list is required"
         model = str(body.get("model", ""))
         if self.models is not None and model not in self.models:
             return 404, "resource_not_found_error", f"Not found the model {model} or " \
@@ -259,6 +303,33 @@ def _presented_keys(headers: dict[str, str]) -> set[str]:
     if auth.lower().startswith("bearer "):
         keys.add(auth[7:].strip())
     return keys - {""}
+
+
+def _sse_lines(surface: str, r: render.Rendered, body: dict[str, Any]) -> tuple[list[str], int]:
+    """A reply's stream, line by line, and the index of the line that finishes the reply."""
+    with_usage = r.reply.fault != "missing_usage"
+    if surface == "chat":
+        include = bool((body.get("stream_options") or {}).get("include_usage"))
+        chunks = render.chat_chunks(r)
+        tail = [render.chat_usage_chunk(r)] if include and with_usage else []
+        lines = [f"data: {json.dumps(e)}\n\n" for e in chunks + tail] + ["data: [DONE]\n\n"]
+        return lines, len(chunks) - 1  # the chunk with finish_reason
+    if surface == "responses":
+        events = render_responses.events(r, with_usage)
+        finish_at = len(events) - 1  # response.completed: the finish comes with the usage
+    else:
+        events = render.anthropic_events(r, with_usage)
+        finish_at = len(events) - 2  # message_delta: the finish comes with the usage
+    return [f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events], finish_at
+
+
+def _json_body(surface: str, rendered: render.Rendered, *, with_usage: bool) -> dict[str, Any]:
+    """A reply as the non-streaming body of its surface."""
+    if surface == "responses":
+        return render_responses.body(rendered, with_usage)
+    if surface == "anthropic":
+        return render.anthropic_body(rendered, with_usage)
+    return render.chat_body(rendered, with_usage)
 
 
 def _error_body(surface: str, status: int, error_type: str, message: str) -> dict[str, Any]:
@@ -283,6 +354,8 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def do_GET(self) -> None:
+        if self.path.startswith(TASK_PATH):
+            return self._task_lookup()
         path = self.path.split("?")[0].rstrip("/")
         if path in (SCHEDULES_PATH, BALANCE_PATH):
             return self._account(path)
@@ -299,7 +372,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         path = self.path.split("?")[0].rstrip("/")
         surface = ("chat" if path.endswith("/chat/completions")
-                   else "anthropic" if path.endswith("/messages") else "other")
+                   else "anthropic" if path.endswith("/messages")
+                   else "responses" if path.endswith("/responses") else "other")
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
             body = json.loads(raw or b"null")
@@ -320,6 +394,13 @@ class _Handler(BaseHTTPRequestHandler):
         rejection = self.fake.check_request(surface, headers, body)
         if rejection:
             return self._error(rec, surface, *rejection, outcome="rejected")
+        if self.fake.idempotency:
+            try:
+                stored = self.fake.tasks.lookup(rec.idempotency_key, body)
+            except Conflict as exc:
+                return self._error(rec, surface, 409, CONFLICT_TYPE, str(exc), "conflict")
+            if stored is not None:
+                return self._replay(rec, surface, stored, body)
         if self.fake.bucket is not None and not self.fake.bucket.take():
             return self._error(rec, surface, 429, "rate_limit_reached_error",
                                "rate limit reached (fake server)", "rate_limited",
@@ -343,7 +424,51 @@ class _Handler(BaseHTTPRequestHandler):
                                "error", reply.retry_after)
         rec.outcome = f"fault:{reply.fault}" if reply.fault else "ok"
         rendered = render.render(reply, body, number, self.fake.thinks(body))
-        self._bill(rendered)
+        self._bill(rec, rendered)
+        self._store(rec, surface, rendered, body)
+        self._deliver(rec, surface, rendered, body)
+
+    # -- the task store ----------------------------------------------------------------------------
+    def _store(self, rec: RecordedRequest, surface: str, rendered: render.Rendered,
+               body: dict[str, Any]) -> None:
+        """Keep a generated reply as a task, complete (its delivery fault dropped)."""
+        rec.task_id = f"task-fake-{rec.index}"
+        whole = render.without_fault(rendered)
+        result: TaskResult = ("application/json", _json_body(surface, whole, with_usage=True))
+        if body.get("stream") and self.fake.stored_streams_as_sse:
+            result = ("text/event-stream", "".join(_sse_lines(surface, whole, body)[0]))
+        self.fake.tasks.save(StoredTask(
+            rec.task_id, surface, rec.idempotency_key if self.fake.idempotency else "",
+            fingerprint(body), whole, result))
+
+    def _replay(self, rec: RecordedRequest, surface: str, stored: StoredTask,
+                body: dict[str, Any]) -> None:
+        """Answer a re-sent request from the store: the same task, no generation."""
+        rec.outcome, rec.replay, rec.task_id = "replay", True, stored.task_id
+        self._deliver(rec, surface, stored.rendered, body)
+
+    def _task_lookup(self) -> None:
+        """`GET /api/v1/tasks/{id}`: the stored result (idempotency.task_payload)."""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        rec = self.fake.record(self.path, "task", headers, None)
+        try:
+            task = self.fake.tasks.get_by_path(self.path) if self.fake.task_lookup else None
+            if self.fake.api_key is not None and self.fake.api_key not in \
+                    _presented_keys(headers):
+                return self._error(rec, "chat", 401, "invalid_authentication_error",
+                                   "Invalid Authentication", "rejected")
+            if task is None:
+                return self._error(rec, "chat", 404, "not_found", f"no task at {self.path}",
+                                   "rejected")
+            rec.outcome, rec.task_id = "task_lookup", task.task_id
+            self._send_raw(rec, 200, json.dumps(task_payload(task)).encode())
+        finally:
+            rec.finished = time.perf_counter()
+
+    # -- delivery ----------------------------------------------------------------------------------
+    def _deliver(self, rec: RecordedRequest, surface: str, rendered: render.Rendered,
+                 body: dict[str, Any]) -> None:
+        reply = rendered.reply
         if body.get("stream"):
             return self._stream(rec, surface, rendered, body)
         if reply.fault == "disconnect":
@@ -351,9 +476,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.fault == "malformed_json":  # the reply's text first: a body that echoes it
             broken = f'{{"text": {json.dumps(reply.text[:40])}, "choices": [{{"mess'
             return self._send_raw(rec, 200, broken.encode())
-        with_usage = reply.fault != "missing_usage"
-        payload = (render.chat_body(rendered, with_usage) if surface == "chat"
-                   else render.anthropic_body(rendered, with_usage))
+        payload = _json_body(surface, rendered, with_usage=reply.fault != "missing_usage")
         data = json.dumps(payload).encode()
         if reply.fault == "cut_after_200":
             return self._send_raw(rec, 200, data, cut=len(data) // 2)
@@ -377,25 +500,19 @@ class _Handler(BaseHTTPRequestHandler):
             payload = ledger.balance()
         self._send_raw(None, 200, json.dumps(payload).encode())
 
-    def _bill(self, rendered: render.Rendered) -> None:
-        """Charge the account for a reply that goes out with a 200, at its own usage (the
-        tokens the server generated, whether or not the reply then reaches the client)."""
-        self.fake.ledger.charge(None, rendered.usage, model=rendered.model)
+    def _bill(self, rec: RecordedRequest, rendered: render.Rendered) -> None:
+        """Charge the account for a generated reply (it goes out with a 200), at its own usage
+        (the tokens the server generated, whether or not the reply then reaches the client).
+        A replay by Idempotency-Key never gets here (`_replay`: no generation, no charge); the
+        key is passed so that the ledger charges it once in any case."""
+        key = rec.idempotency_key if self.fake.idempotency else ""
+        self.fake.ledger.charge(key or None, rendered.usage, model=rendered.model)
 
     # -- streaming ---------------------------------------------------------------------------------
     def _stream(self, rec: RecordedRequest, surface: str, r: render.Rendered,
                 body: dict[str, Any]) -> None:
         fault = r.reply.fault
-        if surface == "chat":
-            include = bool((body.get("stream_options") or {}).get("include_usage"))
-            events = render.chat_chunks(r)
-            tail = [render.chat_usage_chunk(r)] if include and fault != "missing_usage" else []
-            lines = [f"data: {json.dumps(e)}\n\n" for e in events + tail] + ["data: [DONE]\n\n"]
-            finish_at = len(events) - 1  # the chunk with finish_reason
-        else:
-            events = render.anthropic_events(r, fault != "missing_usage")
-            lines = [f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events]
-            finish_at = len(events) - 2  # message_delta: the finish comes with the usage
+        lines, finish_at = _sse_lines(surface, r, body)
         if fault == "malformed_json":
             broken = f'{{"text": {json.dumps(r.text[:40])}, "choices": [{{"delta": {{"cont'
             lines.insert(len(lines) // 2, f"data: {broken}\n\n")
@@ -409,6 +526,8 @@ class _Handler(BaseHTTPRequestHandler):
             if r.reply.chunk_delay:
                 time.sleep(r.reply.chunk_delay)
             self._write_chunk(line.encode())
+        if cut.get(fault or "", len(lines) + 1) == len(lines):
+            return self._abort()  # the whole stream went out, but never its end
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
@@ -434,7 +553,10 @@ class _Handler(BaseHTTPRequestHandler):
     # -- plain responses ---------------------------------------------------------------------------
     def _id_headers(self, rec: RecordedRequest) -> None:
         self.send_header("X-Request-ID", f"req-fake-{rec.index}")
-        self.send_header("X-RunAPI-Task-Id", f"task-fake-{rec.index}")
+        if rec.task_id:  # only when a task exists (a generated or replayed reply)
+            self.send_header("X-RunAPI-Task-Id", rec.task_id)
+        if rec.replay:
+            self.send_header("Idempotent-Replayed", "true")
         if rec.client_request_id:
             self.send_header("X-Client-Request-Id", rec.client_request_id)
 

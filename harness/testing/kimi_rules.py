@@ -65,10 +65,34 @@ def check_messages_history(messages: list[Any]) -> str | None:
     return None
 
 
+def check_responses_history(items: list[Any] | str) -> str | None:
+    """Responses surface: a `function_call` item needs a `reasoning` item earlier in its turn
+    (since the last user message or function_call_output). Our wording: the rule is assumed to
+    carry over from Chat Completions, as reasoning models on Responses need their reasoning
+    items sent back beside their calls."""
+    reasoned = False
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        kind = item.get("type") if isinstance(item, dict) else None
+        role = item.get("role") if isinstance(item, dict) else None
+        if kind == "function_call_output" or role in ("user", "system", "developer"):
+            reasoned = False
+        elif kind == "reasoning":
+            reasoned = True
+        elif kind == "function_call" and not reasoned:
+            return ("thinking is enabled but the reasoning item is missing before "
+                    f"function_call input item at index {index}")
+    return None
+
+
+HISTORY_RULES = {"chat": ("messages", check_chat_history),
+                 "anthropic": ("messages", check_messages_history),
+                 "responses": ("input", check_responses_history)}
+
+
 def check_kimi_request(surface: str, body: dict[str, Any]) -> str | None:
     """The first rule `body` breaks, or None."""
     thinking = thinking_enabled(body)
-    history = check_chat_history if surface == "chat" else check_messages_history
+    field, history = HISTORY_RULES.get(surface, HISTORY_RULES["chat"])
     return (check_sampling(body, thinking)
             or check_tool_choice(body.get("tool_choice"), thinking)
-            or (history(body.get("messages") or []) if thinking else None))
+            or (history(body.get(field) or []) if thinking else None))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.testing.script import Reply
@@ -63,12 +63,20 @@ def render(reply: Reply, body: dict[str, Any], number: int, thinking: bool) -> R
     text = reply.text
     if reply.fault == "leak_tool_calls":
         text, calls = _leaked(text, calls), []
-    prompt = max(1, len(json.dumps(body.get("messages", []))) // 4)
+    conversation = body.get("messages", body.get("input", []))
+    prompt = max(1, len(json.dumps(conversation)) // 4)
     generated = len(text) + len(reasoning) + sum(len(c.arguments) + len(c.name) for c in calls)
     usage = {"prompt_tokens": prompt, "completion_tokens": generated // 4 + 1,
              "cached_tokens": 0, "reasoning_tokens": len(reasoning) // 4}
     usage.update(reply.usage or {})
     return Rendered(reply, str(body.get("model", "")), number, text, reasoning, calls, usage)
+
+
+def without_fault(rendered: Rendered) -> Rendered:
+    """The same reply delivered whole and at once: what the service stored, whatever cut or
+    slowed its delivery."""
+    return replace(rendered, reply=replace(rendered.reply, fault=None, latency=0.0,
+                                           chunk_delay=0.0))
 
 
 # -- Chat Completions ----------------------------------------------------------------------------
@@ -99,7 +107,7 @@ def chat_body(r: Rendered, with_usage: bool) -> dict[str, Any]:
     return body
 
 
-def _pieces(text: str) -> list[str]:
+def pieces(text: str) -> list[str]:
     return [text[i:i + PIECE] for i in range(0, len(text), PIECE)]
 
 
@@ -107,8 +115,8 @@ def chat_chunks(r: Rendered) -> list[dict[str, Any]]:
     """Every chunk of the stream but the usage chunk: role, reasoning and text deltas, tool-call
     fragments (id and name first, arguments in two halves), then the finish chunk."""
     deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
-    deltas += [{"reasoning_content": p} for p in _pieces(r.reasoning)]
-    deltas += [{"content": p} for p in _pieces(r.text)]
+    deltas += [{"reasoning_content": p} for p in pieces(r.reasoning)]
+    deltas += [{"content": p} for p in pieces(r.text)]
     for index, call in enumerate(r.calls):
         half = len(call.arguments) // 2
         deltas.append({"tool_calls": [{"index": index, "id": call.id, "type": "function",

@@ -48,7 +48,7 @@ FATAL = [
                          f"-{r.retry_after}-{r.fault}")
 @pytest.mark.parametrize("stream", [True, False])
 def test_transient_faults_are_retried_once_each(fake_server, client_for, fault, stream):
-    server = fake_server([fault, fault, Reply(text="recovered")])
+    server = fake_server([fault, fault, Reply(text="recovered")], idempotency=False)
     client = client_for(server, stream=stream)
     reply = client.complete(HI)
     assert reply.content == "recovered"
@@ -103,7 +103,8 @@ def test_slow_reply_times_out_and_is_retried(fake_server, client_for):
 
 
 def test_slow_stream_chunks_time_out(fake_server, client_for):
-    server = fake_server([Reply(text="x" * 100, chunk_delay=0.4), Reply(text="quick")])
+    server = fake_server([Reply(text="x" * 100, chunk_delay=0.4), Reply(text="quick")],
+                         idempotency=False)
     reply = client_for(server, stream=True, timeout_s=0.2).complete(HI)
     assert reply.content == "quick" and reply.retries == 1
 

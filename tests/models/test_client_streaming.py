@@ -61,7 +61,8 @@ def test_stream_broken_after_finish_keeps_the_reply_with_unknown_usage(fake_serv
 @pytest.mark.parametrize("variant", ["k2.6", "k2.6-messages"])
 def test_stream_broken_mid_reply_is_retried(fake_server, client_for, variant):
     long_text = "word " * 100
-    server = fake_server([Reply(text=long_text, fault="disconnect"), Reply(text="second try")])
+    server = fake_server([Reply(text=long_text, fault="disconnect"), Reply(text="second try")],
+                         idempotency=False)
     client = client_for(server, variant, stream=True)
     reply = client.complete(HI)
     assert reply.content == "second try"
@@ -74,7 +75,8 @@ def test_stream_broken_mid_reply_is_retried(fake_server, client_for, variant):
 
 @pytest.mark.parametrize("stream", [True, False])
 def test_malformed_json_is_retried(fake_server, client_for, stream):
-    server = fake_server([Reply(text="x" * 200, fault="malformed_json"), Reply(text="fine")])
+    server = fake_server([Reply(text="x" * 200, fault="malformed_json"), Reply(text="fine")],
+                         idempotency=False)
     reply = client_for(server, stream=stream).complete(HI)
     assert reply.content == "fine" and reply.retries == 1
     assert len(server.requests) == 2

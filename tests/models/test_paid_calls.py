@@ -1,6 +1,8 @@
 """Every paid call is on record: replies lost after their 2xx, invalid usage, a process killed
 mid-call (the write-ahead call log), and API keys redacted from everything the client reports.
-Real HTTP to the loopback fake server; the killed process is a real one."""
+Real HTTP to the loopback fake server; the killed process is a real one. Tests of lost replies
+run it with `idempotency=False`, as a gateway that ignores Idempotency-Key (so every re-send
+is a new, billed generation); tests/models/test_replay.py covers the gateway that honours it."""
 
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ SURFACE_IDS = ["chat-stream", "chat", "messages-stream", "messages"]
 def test_a_reply_cut_after_its_200_is_a_call_with_unknown_usage(fake_server, client_for,
                                                                 variant, stream):
     server = fake_server([Reply(text="word " * 60, fault="cut_after_200"),
-                          Reply(text="second", usage=PAID)])
+                          Reply(text="second", usage=PAID)], idempotency=False)
     client = client_for(server, variant, stream=stream)
     reply = client.complete(HI)
     assert reply.content == "second" and reply.retries == 1
@@ -59,7 +61,8 @@ def test_a_reply_cut_after_its_200_is_a_call_with_unknown_usage(fake_server, cli
 @pytest.mark.parametrize("stream", [True, False])
 def test_replies_cut_every_time_are_each_on_record_never_zero_calls(fake_server, client_for,
                                                                     stream):
-    server = fake_server([Reply(text="word " * 60, fault="cut_after_200")] * 3)
+    server = fake_server([Reply(text="word " * 60, fault="cut_after_200")] * 3,
+                         idempotency=False)
     client = client_for(server, stream=stream,
                         retry=RetryPolicy(max_retries=2, base_delay=0.001, max_delay=0.002))
     with pytest.raises(RetriesExhaustedError):
@@ -74,7 +77,8 @@ def test_replies_cut_every_time_are_each_on_record_never_zero_calls(fake_server,
 @pytest.mark.parametrize(("variant", "stream"), SURFACES, ids=SURFACE_IDS)
 def test_a_malformed_200_body_is_a_call_with_unknown_usage(fake_server, client_for, variant,
                                                            stream):
-    server = fake_server([Reply(text="x" * 200, fault="malformed_json"), Reply(text="fine")])
+    server = fake_server([Reply(text="x" * 200, fault="malformed_json"), Reply(text="fine")],
+                         idempotency=False)
     client = client_for(server, variant, stream=stream)
     assert client.complete(HI).content == "fine"
     lost, _ = client.usage_log.records()
@@ -83,7 +87,8 @@ def test_a_malformed_200_body_is_a_call_with_unknown_usage(fake_server, client_f
 
 
 def test_a_lost_reply_is_charged_a_worst_case_estimate(fake_server, client_for):
-    server = fake_server([Reply(text="x", fault="cut_after_200"), Reply(text="y", usage=PAID)])
+    server = fake_server([Reply(text="x", fault="cut_after_200"), Reply(text="y", usage=PAID)],
+                         idempotency=False)
     budget = Budget(run_usd=10)
     client_for(server, budget=budget, stream=False, max_completion_tokens=1000).complete(HI)
     assert budget.estimated >= Decimal("0.02")  # the lost one: at least its completion allowance
@@ -177,11 +182,12 @@ def test_a_process_killed_mid_call_leaves_the_call_on_record(fake_server, tmp_pa
 
 def test_the_call_log_settles_each_request_exactly_once(fake_server, client_for, tmp_path):
     server = fake_server([Reply.error(503), Reply(text="a", fault="cut_after_200"),
-                          Reply(text="b", usage=PAID)])
+                          Reply(text="b", usage=PAID)], idempotency=False)
     log = UsageLog(tmp_path / "calls.jsonl")
     client_for(server, usage_log=log, stream=False).for_instance("i/v/0").complete(HI)
     events = [json.loads(line)["event"] for line in log.path.read_text().splitlines()]
-    assert events == ["sent", "unbilled", "sent", "call", "sent", "call"]
+    # The lost reply is settled when its call ends (a replay might still have delivered it).
+    assert events == ["sent", "unbilled", "sent", "sent", "call", "call"]
     (spent,) = read_call_log(log.path).values()
     assert spent.calls == 2 == server.count(status=200) and spent.unknown_usage_calls == 1
 

@@ -279,7 +279,8 @@ def test_a_server_echoing_the_key_never_gets_it_into_any_output(tmp_path, run_id
               *[Reply.error(503, "server_error", "upstream refused {api_key}", retry_after=0)]
               * 20]
     env = {**os.environ, "RUNAPI_API_KEY": ECHOED_KEY}
-    with FakeModelServer(script, api_key=ECHOED_KEY) as server:
+    # A gateway ignoring Idempotency-Key: the malformed reply is lost and re-generated.
+    with FakeModelServer(script, api_key=ECHOED_KEY, idempotency=False) as server:
         proc = harness_process(
             ["run", "--suite", str(MINI), "--base-url", server.base_url, "--results-dir",
              str(tmp_path / "results"), "--no-progress", "--variants", "k2.6-instant",

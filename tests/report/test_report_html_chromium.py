@@ -10,12 +10,15 @@ import subprocess
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pytest
 
-from harness.report import svg
-from harness.report.synthetic import make_run
+from harness.agent.loop import ExitStatus
+from harness.evaluation.grading import EvalStatus
+from harness.report import html, svg
+from harness.report.synthetic import make_record, make_run, write_run
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -160,14 +163,159 @@ def test_report_html_dom_has_plots_and_tables(chromium, rendered_report, tmp_pat
 
 def test_report_html_is_self_contained_and_links_exist(rendered_report):
     text = rendered_report.read_text()
-    assert "<script" not in text and "<link" not in text and " src=" not in text
+    # One inline script (the attempts filters), nothing loaded from anywhere.
+    assert text.count("<script") == 1 and "<link" not in text and " src=" not in text
     assert "https://" not in text
     assert text.replace('xmlns="http://www.w3.org/2000/svg"', "").count("http://") == 0
     index = DomIndex()
     index.feed(text)
     hrefs = [a["href"] for t, a, _ in index.elements if t == "a" and not a["href"].startswith("#")]
-    assert hrefs and all((rendered_report.parent / h).is_file() for h in hrefs)
+    assert hrefs and all((rendered_report.parent / unquote(h)).is_file() for h in hrefs)
     names = {Path(h).name for h in hrefs}
     assert {"patch.diff", "test_output.txt"} < names
     trajectories = names - {"patch.diff", "test_output.txt"}
     assert trajectories and all(n.endswith(".traj.json") for n in trajectories)
+
+
+# ---------------------------------------------------------------- triage: colours, filters, links
+
+def _every_status_records() -> list[dict]:
+    """One attempt per exit status and per evaluation status (and an unsubmitted one), over
+    two variants and two repos."""
+    endings = [{"exit_status": "submitted", "eval_status": str(s)} for s in EvalStatus
+               if s is not EvalStatus.UNCHECKED]
+    endings += [{"exit_status": str(s), "eval_status": None, "apply_method": None, "tests": None}
+                for s in ExitStatus if s is not ExitStatus.SUBMITTED]
+    endings.append({"exit_status": "submitted", "eval_status": "resolved", "grader": "official",
+                    "checked_status": "unchecked", "checked_resolved": None})
+    records = []
+    for n, ending in enumerate(endings):
+        repo = ("acme/widgets", "acme/gears")[n % 2]
+        records.append(make_record(f"acme__proj-{n:05d}", ("k2.5", "k2.6")[n % 2], repo=repo,
+                                   **ending))
+    return records
+
+
+@pytest.fixture(scope="module")
+def triage_report(tmp_path_factory) -> Path:
+    from harness.report import commands
+
+    records = _every_status_records()
+    ids = [r["instance_id"] for r in records] + ["acme__proj-99999"]  # no record: unsubmitted
+    run_dir = tmp_path_factory.mktemp("triage") / "run"
+    # The first record names its trajectory in `paths` (the renamed `<id>.traj.json`); the
+    # second's test log is empty (not linked).
+    first, second = records[0], records[1]
+    folder = f"{first['variant']}/attempt-0/{first['instance_id']}"
+    first["paths"] = {"dir": folder, "trajectory": f"{folder}/{first['instance_id']}.traj.json"}
+    write_run(run_dir, {"run_id": "triage", "suite": "synthetic", "variants": ["k2.5", "k2.6"],
+                        "attempts": 1, "instance_ids": ids}, records, artifacts=True)
+    (run_dir / folder / "trajectory.json").unlink(missing_ok=True)
+    (run_dir / first["paths"]["trajectory"]).write_text('{"messages": []}')
+    (run_dir / f"{second['variant']}/attempt-0/{second['instance_id']}/test_output.txt"
+     ).write_text("")
+    assert commands.main(["report", str(run_dir)]) == 0
+    return run_dir / "report" / "report.html"
+
+
+def _kind_pixels(shot: Path) -> dict[str, int]:
+    pixels = decode_png(shot)
+    return {kind: int(np.all(pixels == tuple(int(bg[i:i + 2], 16) for i in (1, 3, 5)),
+                             axis=2).sum())
+            for kind, (bg, _) in html.STATUS_COLOURS.items()}
+
+
+def test_every_status_has_one_class_and_kinds_have_distinct_colours():
+    every = {str(s) for s in (*ExitStatus, *EvalStatus)} | {"unsubmitted"}
+    assert every <= set(html.STATUS_CLASS), every - set(html.STATUS_CLASS)
+    assert set(html.STATUS_COLOURS) == set(html.STATUS_KINDS)
+    backgrounds = [bg for bg, _ in html.STATUS_COLOURS.values()]
+    assert len(set(backgrounds)) == len(backgrounds)
+    assert html.status_class("no_such_status") == "st-other"
+
+
+def test_status_colours_on_screen_and_a_status_filter_hides_other_rows(chromium, triage_report,
+                                                                       tmp_path):
+    url = triage_report.resolve().as_uri()
+    shots = {}
+    for name, fragment in (("all", ""), ("tampered", "#status=tampered")):
+        shots[name] = tmp_path / f"{name}.png"
+        run_chromium(chromium, tmp_path, f"--screenshot={shots[name]}", "--window-size=1400,6000",
+                     url + fragment)
+    every, tampered = _kind_pixels(shots["all"]), _kind_pixels(shots["tampered"])
+    for kind, hits in every.items():  # the key shows each colour; the rows add more
+        assert hits > 300, f"status colour of {kind} barely on screen ({hits} px)"
+    assert tampered["tampered"] >= 0.9 * every["tampered"]  # its row still shows
+    for kind in ("resolved", "unresolved", "infra", "limits", "empty", "failed"):
+        assert tampered[kind] < every[kind] * 0.8, f"{kind} rows still shown: {tampered[kind]}"
+
+
+def _rows(dom: str) -> list[tuple[dict, bool]]:
+    index = DomIndex()
+    index.feed(dom)
+    return [(a, "hidden" in a) for t, a, where in index.elements
+            if t == "tr" and "table#attempts" in where and "data-status" in a]
+
+
+@pytest.mark.parametrize(("fragment", "matches"), [
+    ("status=turn_limit", lambda a: "turn_limit" in a["data-status"].split()),
+    ("variant=k2.6", lambda a: a["data-variant"] == "k2.6"),
+    ("repo=acme%2Fgears", lambda a: a["data-repo"] == "acme/gears"),
+    ("status=unresolved&repo=acme%2Fwidgets",
+     lambda a: "unresolved" in a["data-status"].split() and a["data-repo"] == "acme/widgets"),
+])
+def test_filters_by_status_variant_and_repo(chromium, triage_report, tmp_path, fragment, matches):
+    dom = run_chromium(chromium, tmp_path, "--dump-dom",
+                       triage_report.resolve().as_uri() + "#" + fragment).stdout
+    rows = _rows(dom)
+    assert len(rows) == 2 * (len(_every_status_records()) + 1)  # instances x variants
+    shown = [a for a, hidden in rows if not hidden]
+    assert shown and len(shown) < len(rows)
+    assert all(matches(a) == (not hidden) for a, hidden in rows)
+    assert f"{len(shown)} of {len(rows)} attempts shown" in dom
+
+
+def test_without_js_every_row_shows_and_links_point_at_files(triage_report):
+    text = triage_report.read_text()
+    rows = _rows(text)
+    assert rows and not any(hidden for _, hidden in rows)  # the static page hides nothing
+    assert "<form id='attempt-filters' hidden>" in text  # the filters appear with JS only
+    table = text.split("<table id='attempts'>", 1)[1].split("</table>", 1)[0]
+    index = DomIndex()
+    index.feed(table)
+    hrefs = [unquote(a["href"]) for t, a, _ in index.elements if t == "a"]
+    assert hrefs and all((triage_report.parent / h).stat().st_size > 0 for h in hrefs)
+    records = _every_status_records()
+    renamed = f"{records[0]['instance_id']}.traj.json"
+    assert any(h.endswith(renamed) for h in hrefs)  # taken from the record's paths.trajectory
+    assert not any(h.endswith(f"{records[0]['instance_id']}/trajectory.json") for h in hrefs)
+    assert not any(records[1]["instance_id"] in h and h.endswith("test_output.txt")
+                   for h in hrefs)  # an empty log is not linked
+    assert "<span class=\"st st-tampered\">tampered</span>" in text
+
+
+def test_hostile_names_and_paths_stay_text_and_unlinked(tmp_path):
+    """Names from records are escaped wherever they land (cells, data attributes, select
+    options), and a record's `paths` cannot point a link outside the run's folder."""
+    from harness.report import commands
+
+    hostile = '"><script>alert(1)</script>'
+    (tmp_path / "outside.txt").write_text("not the run's\n")
+    records = [make_record("acme__proj-00001", "k2.6", repo=f"acme/{hostile}",
+                           paths={"dir": "k2.6/attempt-0/acme__proj-00001",
+                                  "trajectory": "../outside.txt"}),
+               make_record("acme__proj-00002", "k2.6", failing_tests=[hostile],
+                           paths={"dir": "/etc", "trajectory": "/etc/passwd"})]
+    run_dir = write_run(tmp_path / "run", {"run_id": "h", "suite": "s", "variants": ["k2.6"],
+                                           "attempts": 1, "instance_ids": [
+                                               "acme__proj-00001", "acme__proj-00002"]},
+                        records, artifacts=True)
+    assert commands.main(["report", str(run_dir)]) == 0
+    text = (run_dir / "report" / "report.html").read_text()
+    assert text.count("<script") == 1 and "&lt;script&gt;alert(1)" in text
+    index = DomIndex()
+    index.feed(text)
+    hrefs = [unquote(a["href"]) for t, a, _ in index.elements
+             if t == "a" and not a["href"].startswith("#")]
+    assert not any("outside.txt" in h or h.startswith("/") or "/etc/" in h for h in hrefs)
+    assert any(h.endswith("acme__proj-00001/patch.diff") for h in hrefs)  # its own files are

@@ -26,7 +26,9 @@ def run_dir(tmp_path):
     ]
     config = {"run_id": "r1", "suite": "s", "suite_digest": "d", "variants": ["A"],
               "attempts": 1, "instance_ids": list(IDS), "grader": "swebench 5.0.2"}
-    return write_run(tmp_path / "r1", config, records)
+    run_dir = write_run(tmp_path / "r1", config, records, artifacts=True)
+    (run_dir / "A/attempt-0/i2/official_output.txt").write_text("t::a PASSED\n")  # linked
+    return run_dir
 
 
 def test_official_is_the_headline_with_checked_and_disputed_beside_it(run_dir):
@@ -51,7 +53,9 @@ def test_report_lists_disputed_attempts_with_reasons(run_dir, cli, tmp_path):
     html = (tmp_path / "out" / "report.html").read_text()
     assert "<h2>Disputed attempts</h2>" in html
     assert html.count("<b class='disputed'") == 1  # the one disputed attempt is marked
-    assert "checked unresolved" in html and "official_output.txt" in html
+    assert "checked unresolved" in html
+    assert html.count("A/attempt-0/i2/official_output.txt") == 2  # its cell and its row
+    assert "i1/official_output.txt" not in html  # no such file: not linked
     code, _, err = cli("report", run_dir, "--out", tmp_path / "checked", "--verdict", "checked")
     assert code == 0, err
     assert "pass@1 counts the checked verdict" in (tmp_path / "checked" / "report.md").read_text()

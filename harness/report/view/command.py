@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.cli import exits_2_on
+from harness.exits import exits_2_on
 from harness.report.records import RunInputError
 from harness.report.view.site import is_loopback, make_server, write_site
 
