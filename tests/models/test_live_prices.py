@@ -186,3 +186,17 @@ def test_serve_fake_bills_from_a_schedule_file(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_replay_by_idempotency_key_is_not_charged_again(fake_server):
+    usage = {"prompt_tokens": 9_000, "completion_tokens": 1_000}  # 20 cents
+    server = fake_server([Reply(text="a", usage=usage), Reply(text="b", usage=usage)])
+    body = {"model": "kimi-k2.6", "messages": HI, "thinking": {"type": "disabled"},
+            "temperature": 0.6, "top_p": 0.95, "max_completion_tokens": 64}
+    headers = {"Authorization": f"Bearer {API_KEY}", "Idempotency-Key": "idem-1"}
+    first = httpx.post(server.base_url + "/chat/completions", json=body, headers=headers)
+    again = httpx.post(server.base_url + "/chat/completions", json=body, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.json()["choices"][0]["message"]["content"] == "a"  # the stored reply
+    assert server.ledger.charges == 1 and server.ledger.spent_cents == 20
+    assert server.ledger.balance()["spent_cents_total"] == 20
