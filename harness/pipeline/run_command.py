@@ -268,23 +268,20 @@ def infra_errors_only(records: dict) -> Counter[str] | None:
 
 def _apply_profile(args: argparse.Namespace) -> None:
     """Fill options the user left unset from the profile (then from the plain defaults)."""
-    data: dict = {}
-    if args.profile:
-        from harness.report.profile import ProfileError, load_profile
+    from harness.report.profile import Profile, ProfileError, load_profile
 
-        try:
-            data = load_profile(args.profile).data
-        except ProfileError as exc:
-            raise UsageError(str(exc)) from exc
-    variants = data.get("variants", {})
-    args.suite = args.suite or data.get("suite")
-    args.mode = args.mode or data.get("mode", "agent")
-    args.max_turns = args.max_turns or data.get("agent", {}).get("turn_limit", 250)
-    if data and not args.variants:
-        args.variants = ",".join(variants)
+    try:
+        profile = load_profile(args.profile) if args.profile else Profile(name="")
+    except ProfileError as exc:
+        raise UsageError(str(exc)) from exc
+    args.suite = args.suite or profile.suite
+    args.mode = args.mode or profile.mode or "agent"
+    args.max_turns = args.max_turns or profile.agent.turn_limit or AgentLimits.turns
+    if args.profile and not args.variants:
+        args.variants = ",".join(profile.variants)
     if args.attempts is None:
         chosen = [v.strip() for v in (args.variants or "").split(",") if v.strip()]
-        runs = {name: variants[name].get("runs", 1) for name in chosen if name in variants}
+        runs = {name: profile.variants[name].runs for name in chosen if name in profile.variants}
         if len(set(runs.values())) > 1:
             raise UsageError(
                 f"profile {args.profile}: the variants were published with different numbers "

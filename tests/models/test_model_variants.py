@@ -58,7 +58,8 @@ def test_bad_variant_files_name_the_problem(tmp_path):
         load_variants(write(tmp_path, '[variants.x]\nmodel = "m"\ntemprature = 1.0\n'))
     with pytest.raises(ModelConfigError, match="missing key 'model'"):
         load_variants(write(tmp_path, "[variants.x]\nthinking = true\n"))
-    with pytest.raises(ModelConfigError, match="surface must be one of"):
+    # The allowed values as the type says them (was "surface must be one of ...").
+    with pytest.raises(ModelConfigError, match="surface: expected one of 'chat', 'anthropic'"):
         load_variants(write(tmp_path, '[variants.x]\nmodel = "m"\nsurface = "grpc"\n'))
 
 
