@@ -8,6 +8,7 @@ import sys
 from harness.models.errors import ModelConfigError
 from harness.models.pricing import load_price_table, model_price, table_for
 from harness.models.variants import load_variants
+from harness.options import add_options
 
 DEFAULT_CHECK_VARIANTS = "k2.5,k2.6"
 DEFAULT_FAKE_PORT = 8765
@@ -21,13 +22,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                          "or the exact reason it failed")
     check.add_argument("--variants", default=DEFAULT_CHECK_VARIANTS,
                        help="comma-separated variant names")
-    check.add_argument("--base-url", help="override every variant's base URL")
-    check.add_argument("--price-table", help="price with this table (default: each variant's)")
+    add_options(check, "--base-url", "--price-table")
     check.set_defaults(func=cmd_check)
 
     listing = sub.add_parser("list", help="the variants in tasks/variants.toml (and "
                                           "$HARNESS_VARIANTS) with their prices")
-    listing.add_argument("--price-table", help="show prices from this table")
+    add_options(listing, "--price-table")
     listing.set_defaults(func=cmd_list)
 
     fake = subparsers.add_parser(

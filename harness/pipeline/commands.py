@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.argtypes import positive_int
 from harness.cli import exits_2_on
 from harness.evaluation.graders import (
     GraderError,
@@ -35,6 +34,7 @@ from harness.instances.select import (
     select_instances,
     selection_kwargs,
 )
+from harness.options import add_options
 from harness.pipeline.evaluate import EvalJob, EvalRun, write_eval_run, write_reports
 from harness.pipeline.predictions import PredictionError, load_predictions
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
@@ -49,11 +49,6 @@ from harness.sandbox.engine import (
 from harness.sandbox.images import ImageBuilder, ImageBuildError, digest, eval_image
 from harness.suites import Suite, SuiteError, load_suite
 
-RESULTS_DIR = Path("results")
-DEFAULT_WORKERS = 2
-BASE_FROM_HELP = ("the base image's source: 'debootstrap' (local, no registry) or an image to "
-                  "pull, e.g. debian:bookworm-slim")
-
 
 class UsageError(RuntimeError):
     """Bad input from the user: printed as one clear line, exit code 2."""
@@ -67,15 +62,8 @@ class Selection:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--suite", required=True,
-                        help="suite name (tasks/suites/NAME.toml) or a suite .toml path")
-    parser.add_argument("--run-id", help="results go to RESULTS_DIR/RUN_ID (default: a timestamp)")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
-                        help="where runs are written")
-    parser.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS,
-                        help="containers at once")
+    add_options(parser, "--suite", "--run-id", "--results-dir", "--base-from", "--no-progress",
+                "--workers", required={"--suite"})
     add_sandbox_arguments(parser)
     add_selection_arguments(parser)
     add_grader_arguments(parser)
@@ -83,7 +71,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     setup = subparsers.add_parser("setup", help="start a Docker engine and build the base image")
-    setup.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
+    add_options(setup, "--base-from")
     setup.set_defaults(func=cmd_setup)
 
     images = subparsers.add_parser("images", help="build (or find) every image a suite needs")

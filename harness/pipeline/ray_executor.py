@@ -90,14 +90,14 @@ class Coordinator:
     attempts wait for a slot than the actor has threads (else those waits would hold every
     thread and the release that ends them could never run)."""
 
-    def __init__(self, run_usd: Decimal | None, instance_usd: Decimal | None, spent: Decimal,
+    def __init__(self, run_usd: Decimal | None, attempt_usd: Decimal | None, spent: Decimal,
                  max_concurrency: int = DEFAULT_MAX_CONCURRENCY) -> None:
         self.max_concurrency = max_concurrency
         self._lock = threading.Lock()
         self._limiters: dict[str, AdaptiveLimiter] = {}
         self._leases: dict[int, tuple[str, float, str]] = {}  # lease -> (key, token, node)
         self._next_lease = 0
-        self._budget = Budget(run_usd, instance_usd)
+        self._budget = Budget(run_usd, attempt_usd)
         self._budget.charge(spent)
         self._starts: dict[AttemptKey, list[str]] = {}
         self._calls: dict[AttemptKey, dict[int, UsageSum]] = {}  # per attempt, per run
@@ -238,8 +238,8 @@ class RemoteBudget(Budget):
     """A Budget whose spend lives in the coordinator, so caps hold across the cluster."""
 
     def __init__(self, coordinator: Any, run_usd: Decimal | None,
-                 instance_usd: Decimal | None) -> None:
-        super().__init__(run_usd, instance_usd)
+                 attempt_usd: Decimal | None) -> None:
+        super().__init__(run_usd, attempt_usd)
         self._coordinator = coordinator
 
     @property
@@ -296,7 +296,7 @@ class RayServices:
 
     coordinator: Any
     run_usd: Decimal | None = None
-    instance_usd: Decimal | None = None
+    attempt_usd: Decimal | None = None
     budgeted: bool = False
 
     def docker(self) -> Any:
@@ -310,7 +310,7 @@ class RayServices:
     def budget(self) -> Budget | None:
         if not self.budgeted:
             return None
-        return RemoteBudget(self.coordinator, self.run_usd, self.instance_usd)
+        return RemoteBudget(self.coordinator, self.run_usd, self.attempt_usd)
 
     def usage_log(self) -> UsageLog:
         return CoordinatedUsageLog(self.coordinator)
@@ -622,10 +622,10 @@ class RayExecutor:
         actor = coordinator_actor().options(
             name=f"harness-{spec.config.run_id}-{spec.token[:8]}")
         coordinator = actor.remote(seed.run_usd if seed else None,
-                                   seed.instance_usd if seed else None,
+                                   seed.attempt_usd if seed else None,
                                    seed.spent if seed else Decimal(0))
         return RayServices(coordinator, seed.run_usd if seed else None,
-                           seed.instance_usd if seed else None, budgeted=seed is not None)
+                           seed.attempt_usd if seed else None, budgeted=seed is not None)
 
     def _clean_nodes(self, run_id: str) -> None:
         """Remove the run's containers on every alive node that can hold sandboxes."""

@@ -4,7 +4,6 @@ run an attempt) and hands a Run the units, executed locally or on a Ray cluster.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
@@ -21,11 +20,9 @@ from harness.evaluation.graders import (
     official_grader,
 )
 from harness.instances.select import add_selection_arguments
-from harness.models import Budget, FatalModelError, ModelConfigError, get_variant
+from harness.models import Budget, FatalModelError, ModelConfigError, Variant, get_variant
+from harness.options import add_options
 from harness.pipeline.commands import (
-    BASE_FROM_HELP,
-    DEFAULT_WORKERS,
-    RESULTS_DIR,
     UsageError,
     _guard,
     _run_id,
@@ -33,6 +30,7 @@ from harness.pipeline.commands import (
     resume_hint,
     warn_unofficial,
 )
+from harness.pipeline.config import RunConfigError, SingleShotOptions
 from harness.pipeline.executor import AttemptsLost, Executor, LocalExecutor
 from harness.pipeline.preflight import PREFLIGHT_MAX_TOKENS, preflight_spent, run_preflight
 from harness.pipeline.records import read_records, record_key
@@ -57,8 +55,7 @@ ALL_INFRA_ERRORS = 1
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("run", help="generate patches with model variants and grade them")
-    run.add_argument("--suite", help="suite name or a suite .toml path (required unless "
-                     "--profile names one)")
+    add_options(run, "--suite")
     run.add_argument("--variants", help="comma-separated variant names (tasks/variants.toml) "
                      "and/or the baselines gold, empty (default: k2.5,k2.6 when "
                      "RUNAPI_API_KEY is set, else gold,empty)")
@@ -66,16 +63,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "(default: 1, or the profile's published number of runs)")
     run.add_argument("--mode", choices=("agent", "single-shot"),
                      help="how patches are made (default: agent, or the profile's)")
-    run.add_argument("--run-id", help="results go to RESULTS_DIR/RUN_ID; an existing run with "
-                     "the same id is resumed")
-    run.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
-                     help="where runs are written")
-    run.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS,
-                     help="containers at once")
-    run.add_argument("--base-url", help="model API base URL for every variant (e.g. a local "
-                     "server, or `harness serve-fake` for a dry run)")
+    add_options(run, "--run-id", "--results-dir", "--workers", "--base-url")
     run.add_argument("--max-cost", type=Decimal, help="stop starting attempts past this (USD)")
-    run.add_argument("--max-instance-cost", type=Decimal, help="per-attempt cost cap (USD)")
+    run.add_argument("--max-attempt-cost", "--max-instance-cost", dest="max_attempt_cost",
+                     type=Decimal, help="cap on the model calls of one attempt (USD); each "
+                     "attempt of each instance and variant has its own (--max-instance-cost is "
+                     "its old name)")
     run.add_argument("--max-turns", type=positive_int, help="agent turns per attempt "
                      "(default: 250, or the profile's turn limit)")
     run.add_argument("--time-limit", type=positive_float, default=3600.0,
@@ -88,18 +81,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--max-infra-retries", type=non_negative_int, default=2,
                      help="times an attempt that ended in an infra error is run again")
     add_sandbox_arguments(run)
-    run.add_argument("--base-from", default="debootstrap", help=BASE_FROM_HELP)
+    add_options(run, "--base-from")
     run.add_argument("--profile", help="a run profile (tasks/profiles/NAME.toml), e.g. "
                      "swebench-pro: its suite, variants, mode, turn limit and number of runs "
-                     "become the defaults, and the report sets results beside its published "
-                     "figures")
+                     "become the defaults (--suite is required without one), and the report "
+                     "sets results beside its published figures")
     run.add_argument("--plan", action="store_true",
                      help="print what is done and left and the run's config; writes nothing")
     run.add_argument("--redo", metavar="STATUS[,STATUS]", default="",
                      help="run again the finished attempts with these outcomes (exit or "
                      "evaluation statuses, or infra_error), infra errors first; their earlier "
                      "records stay in records.jsonl")
-    run.add_argument("--no-progress", action="store_true", help="no live progress")
+    add_options(run, "--no-progress")
     run.add_argument("--no-preflight", action="store_true",
                      help="skip the checks made before the first attempt (the suite, the "
                      "Docker engine, the images, and one small paid call per variant, at "
@@ -132,38 +125,33 @@ def _variants(args: argparse.Namespace) -> list[str]:
     return names
 
 
-def _definitions(names: list[str]) -> dict[str, dict]:
-    """Each variant's definition as the config records it (baselines name themselves)."""
-    definitions: dict[str, dict] = {}
-    for name in names:
-        if name in BASELINES:
-            definitions[name] = {"model": name}
-            continue
-        try:
-            definitions[name] = dataclasses.asdict(get_variant(name))
-        except (ModelConfigError, KeyError) as exc:
-            raise UsageError(str(exc)) from exc
-    return definitions
+def _definitions(names: list[str]) -> dict[str, Variant]:
+    """The model variants' definitions, as the config records them (baselines have none)."""
+    try:
+        return {name: get_variant(name) for name in names if name not in BASELINES}
+    except ModelConfigError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _usd(amount: Decimal | None) -> float | None:
+    return None if amount is None else float(amount)
 
 
 def _config(args: argparse.Namespace, selection, run_id: str, names: list[str]) -> RunConfig:
-    agent_limits = AgentLimits(turns=args.max_turns, wall_seconds=args.time_limit)
     official = official_grader(selection.suite, grader_options(args))
     warn_unofficial(official, selection.instances)
     return RunConfig(
         run_id=run_id, suite=selection.suite.name, suite_digest=selection.suite.digest,
         mode=args.mode, variants=names, variant_definitions=_definitions(names),
         attempts=args.attempts, instance_ids=[i.instance_id for i in selection.instances],
-        agent_limits=dataclasses.asdict(agent_limits),
-        max_cost_usd=float(args.max_cost) if args.max_cost is not None else None,
-        max_instance_cost_usd=(float(args.max_instance_cost)
-                               if args.max_instance_cost is not None else None),
+        agent_limits=AgentLimits(turns=args.max_turns, wall_seconds=args.time_limit),
+        max_cost_usd=_usd(args.max_cost), max_attempt_cost_usd=_usd(args.max_attempt_cost),
         base_url=args.base_url, max_infra_retries=args.max_infra_retries, profile=args.profile,
         grader=official.release if official else "native",
-        sandbox=dataclasses.asdict(sandbox_limits(args, selection.suite)),
+        sandbox=sandbox_limits(args, selection.suite),
         pro_scripts=str(args.pro_scripts.resolve()) if args.pro_scripts else None,
-        single_shot={"top_k": args.top_k, "oracle_files": args.oracle_files}
-        if args.mode == "single-shot" else {},
+        single_shot=SingleShotOptions(top_k=args.top_k, oracle_files=args.oracle_files)
+        if args.mode == "single-shot" else None,
     )
 
 
@@ -172,8 +160,8 @@ def _spec(args: argparse.Namespace, config: RunConfig, budget: Budget | None) ->
     if Path(suite_ref).suffix == ".toml":  # a path: absolute, so any process can load it
         suite_ref = str(Path(suite_ref).resolve())
     spec = RunSpec(config, suite_ref, str((args.results_dir / config.run_id).resolve()),
-                   base_from=args.base_from, cpus=config.sandbox["cpus"],
-                   memory=config.sandbox["memory"],
+                   base_from=args.base_from, cpus=config.sandbox.cpus,
+                   memory=config.sandbox.memory,
                    command_timeout=args.command_timeout, services=LocalServices(budget))
     try:
         validate_spec(spec)
@@ -297,15 +285,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     selection = _select(args)
     names = _variants(args)
     run_id = _run_id(args, "run")
-    budget = (Budget(run_usd=args.max_cost, instance_usd=args.max_instance_cost)
-              if args.max_cost is not None or args.max_instance_cost is not None else None)
+    budget = (Budget(run_usd=args.max_cost, attempt_usd=args.max_attempt_cost)
+              if args.max_cost is not None or args.max_attempt_cost is not None else None)
     spec = _spec(args, _config(args, selection, run_id, names), budget)
     _charge_resumed(budget, Path(spec.run_dir))
     redo = _redo(args.redo)
     planner = Run(spec, selection.instances, LocalExecutor(args.workers), redo=redo)
     try:
         done, todo = planner.plan(write=False)  # a plan starts nothing: no folder is made
-    except ConfigMismatch as exc:
+    except (ConfigMismatch, RunConfigError) as exc:
         raise UsageError(str(exc)) from exc
     if args.plan:
         print(f"run {run_id}: {len(done)} attempt(s) finished, {len(todo)} to do "
@@ -321,7 +309,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         with resume_hint(args, run_id, "finished attempts are kept"):
             records = run.execute()
-    except ConfigMismatch as exc:
+    except (ConfigMismatch, RunConfigError) as exc:
         raise UsageError(str(exc)) from exc
     except FatalModelError as exc:
         print(f"error: the run stopped: {exc}", file=sys.stderr)

@@ -88,13 +88,11 @@ def test_profile_mirrors_the_published_settings():
     assert (profile.published["k2.6"].pass_at_1, profile.published["k2.6"].runs) == (58.6, 10)
     published_k25 = profile.published["k2.5-instant"]
     assert (published_k25.pass_at_1, published_k25.runs) == (50.7, 5)
-    agent, k26, k25 = (profile.data["agent"], profile.data["variants"]["k2.6"],
-                       profile.data["variants"]["k2.5-instant"])
-    assert agent["tools"] == ["bash", "createfile", "insert", "view", "strreplace", "submit"]
-    assert (agent["turn_limit"], agent["context_window"]) == (250, 262144)
-    assert (k26["thinking"], k26["temperature"], k26["top_p"], k26["api_top_p"]) == (
-        True, 1.0, 1.0, 0.95)
-    assert k25["thinking"] is False
+    agent, k26, k25 = profile.agent, profile.variants["k2.6"], profile.variants["k2.5-instant"]
+    assert agent.tools == ("bash", "createfile", "insert", "view", "strreplace", "submit")
+    assert (agent.turn_limit, agent.context_window) == (250, 262144)
+    assert (k26.thinking, k26.temperature, k26.top_p, k26.api_top_p) == (True, 1.0, 1.0, 0.95)
+    assert k25.thinking is False
     assert "DISCREPANCY" in profile.path.read_text()
 
 
