@@ -62,6 +62,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     try:
         variants = _selected(args.variants)
+        for variant in variants:  # a malformed price table is a set-up error (exit 2)
+            table_for(variant, args.price_table)
     except ModelConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -79,11 +81,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     try:
         variants = load_variants()
         forced = load_price_table(args.price_table) if args.price_table else None
+        tables = {name: table_for(variant, forced) for name, variant in variants.items()}
     except ModelConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for variant in variants.values():
-        table = table_for(variant, forced)
+        table = tables[variant.name]
         price = model_price(variant, table)
         shown = (f"{table.label}: in {price.input} / cached "
                  f"{price.cached_input if price.cached_input is not None else '-'} / out "

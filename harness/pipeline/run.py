@@ -40,6 +40,7 @@ from harness.models import (
     read_call_log,
     shared_limiter,
 )
+from harness.models.pricing import table_for
 from harness.models.secrets import key_variables
 from harness.pipeline.config import (
     BASELINES,
@@ -198,6 +199,7 @@ def validate_spec(spec: RunSpec) -> None:
     for name in model_variants(spec):
         variant = spec.variant(name)
         spec.endpoint(variant)
+        table_for(variant)  # a malformed price table is a set-up error, not an attempt's
         if budget is not None:
             budget.require_priced(variant)
         if spec.config.mode == "agent":
