@@ -17,7 +17,7 @@ import re
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import fields, is_dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -38,10 +38,12 @@ _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", Decimal: "
 
 
 def validate(cls: type[T], data: Mapping[str, Any], file: Path | str, table: str = "", *,
-             error: type[Exception], fixed: Mapping[str, Any] | None = None) -> T:
+             error: type[Exception], fixed: Mapping[str, Any] | None = None,
+             read_apart: Collection[str] = ()) -> T:
     """`data` (one TOML table or JSON object, in `file` at `table`) as a `cls`, or `error`
     with every problem on one line. `fixed` holds fields the loader sets itself (a variant's
-    name, a suite's path): a file that sets one of them has an unknown key."""
+    name, a suite's path): a file that sets one of them has an unknown key. `read_apart`
+    names keys of the file the loader reads itself (a suite's `repos`), listed as known."""
     fixed = dict(fixed or {})
     errors = [{"type": "extra_forbidden", "loc": (key,)} for key in sorted(set(data) & set(fixed))]
     try:
@@ -52,7 +54,7 @@ def validate(cls: type[T], data: Mapping[str, Any], file: Path | str, table: str
     except (TypeError, ValueError) as exc:  # a value JSON cannot hold
         raise error(f"{_place(file, table, ())}: {exc}") from None
     if errors:
-        raise error(describe(errors, cls, file, table, hidden=set(fixed)))
+        raise error(describe(errors, cls, file, table, hidden=fixed, also_known=read_apart))
     return value
 
 
@@ -65,10 +67,11 @@ def read_toml(path: Path, error: type[Exception]) -> dict[str, Any]:
 
 
 def describe(errors: list[Any], cls: type, file: Path | str, table: str = "",
-             hidden: set[str] | frozenset[str] = frozenset()) -> str:
+             hidden: Collection[str] = (), also_known: Collection[str] = ()) -> str:
     """One line for the problems pydantic found (its `errors()`) in data meant for `cls`:
-    unknown keys grouped by table, with the keys that table knows (less the `hidden` ones,
-    which the loader sets), then each missing key and each wrongly typed value."""
+    unknown keys grouped by table, with the keys that table knows (at the top, less the
+    `hidden` ones, which the loader sets, and with `also_known`), then each missing key and
+    each wrongly typed value."""
     unknown: dict[tuple, list[str]] = {}
     problems: list[str] = []
     for err in errors:
@@ -84,8 +87,9 @@ def describe(errors: list[Any], cls: type, file: Path | str, table: str = "",
         else:
             problems.append(f"{_place(file, table, where)}: {key}: expected "
                             f"{_expected(err, hint)}, got {err['input']!r}")
+    top = {"hidden": hidden, "also": also_known}  # what the loader sets, and reads apart
     listed = [f"{_place(file, table, where)}: unknown key(s) {sorted(keys)}; known: "
-              f"{sorted(set(_known_keys(_hint_at(cls, where))) - (hidden if not where else set()))}"
+              f"{_known_keys(_hint_at(cls, where), **({} if where else top))}"
               for where, keys in unknown.items()]
     return "; ".join(listed + problems)
 
@@ -148,9 +152,12 @@ def _hint_at(cls: Any, loc: tuple) -> Any:
     return hint
 
 
-def _known_keys(hint: Any) -> list[str]:
+def _known_keys(hint: Any, hidden: Collection[str] = (),
+                also: Collection[str] = ()) -> list[str]:
+    """A table's keys: its dataclass's fields, less `hidden`, with `also`."""
     hint = _unwrapped(hint)
-    return sorted(f.name for f in fields(hint)) if is_dataclass(hint) else []
+    names = {f.name for f in fields(hint)} if is_dataclass(hint) else set()
+    return sorted((names - set(hidden)) | set(also))
 
 
 def _bounds(hint: Any) -> str:

@@ -234,7 +234,7 @@ def load_suite(name_or_path: str) -> Suite:
                              **{k: v for k, v in data.items() if k not in ("repos", "tests")}},
                      path, error=SuiteError, fixed={
                          "path": str(path), "digest": hashlib.sha256(text).hexdigest()[:16],
-                         "repo_tests": {}})
+                         "repo_tests": {}}, read_apart=("repos", "include"))
     repo_tests = {repo: validate(TestSpec, {**tests, **_tests_table(spec)}, path,
                                  f"repos.{repo!r}", error=SuiteError)
                   for repo, spec in repos.items()}

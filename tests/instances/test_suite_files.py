@@ -127,7 +127,8 @@ SUITE = 'name = "bad"\nversion = "1"\n[source]\ndir = "x"\n[image]\n'
      " [repos.'o/n']: env[0][1]: expected a string, got 1"),
     (SUITE.replace('version = "1"', "version = 1"), ": version: expected a string, got 1"),
     (SUITE + 'colour = "red"\n', " [image]: unknown key(s) ['colour']"),
-    ('bogus = 1\n' + SUITE, ": unknown key(s) ['bogus']; known: ['description', "),
+    ('bogus = 1\n' + SUITE, ": unknown key(s) ['bogus']; known: ['description', 'grader', "
+                              "'grader_scripts', 'image', 'include', 'name', 'prompts', 'repos', "),
     (SUITE.replace('name = "bad"\n', ""), ": missing key 'name' (expected a string)"),
     (SUITE.replace("[image]\n", ""), ": missing key 'image' (expected a table)"),
 ])
