@@ -8,6 +8,7 @@ import sys
 from harness.models.errors import ModelConfigError
 from harness.models.pricing import load_price_table, model_price, table_for
 from harness.models.variants import load_variants
+from harness.options import add_options
 
 DEFAULT_CHECK_VARIANTS = "k2.5,k2.6"
 DEFAULT_FAKE_PORT = 8765
@@ -21,13 +22,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                          "or the exact reason it failed")
     check.add_argument("--variants", default=DEFAULT_CHECK_VARIANTS,
                        help="comma-separated variant names")
-    check.add_argument("--base-url", help="override every variant's base URL")
-    check.add_argument("--price-table", help="price with this table (default: each variant's)")
+    add_options(check, "--base-url", "--price-table")
     check.set_defaults(func=cmd_check)
 
     listing = sub.add_parser("list", help="the variants in tasks/variants.toml (and "
                                           "$HARNESS_VARIANTS) with their prices")
-    listing.add_argument("--price-table", help="show prices from this table")
+    add_options(listing, "--price-table")
     listing.set_defaults(func=cmd_list)
 
     fake = subparsers.add_parser(
@@ -63,6 +63,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     try:
         variants = _selected(args.variants)
+        for variant in variants:  # a malformed price table is a set-up error (exit 2)
+            table_for(variant, args.price_table)
     except ModelConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -80,11 +82,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     try:
         variants = load_variants()
         forced = load_price_table(args.price_table) if args.price_table else None
+        tables = {name: table_for(variant, forced) for name, variant in variants.items()}
     except ModelConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for variant in variants.values():
-        table = table_for(variant, forced)
+        table = tables[variant.name]
         price = model_price(variant, table)
         shown = (f"{table.label}: in {price.input} / cached "
                  f"{price.cached_input if price.cached_input is not None else '-'} / out "
