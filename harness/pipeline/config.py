@@ -125,6 +125,17 @@ def read_config(path: Path) -> RunConfig | None:
     return RunConfig.from_json(data, path)
 
 
+def _held_mode(path: Path) -> str | None:
+    """The mode a config.json names, read before it is validated: a `harness run` and an
+    eval run never share a run id, whatever else either file holds."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None  # none yet, or read_config names what is wrong with it
+    mode = data.get("mode") if isinstance(data, dict) else None
+    return mode if isinstance(mode, str) else None
+
+
 def check_config(run_dir: Path, config: RunConfig, *, write: bool = True) -> list[str]:
     """Write config.json for a new run; refuse to resume one whose identity differs (any key
     not in MAY_CHANGE). Returns the knobs (MAY_CHANGE keys) this resume changes, written back
@@ -133,10 +144,11 @@ def check_config(run_dir: Path, config: RunConfig, *, write: bool = True) -> lis
     renamed since is no difference."""
     path = run_dir / CONFIG_FILE
     wanted = config.to_json()
+    held = _held_mode(path)
+    if held is not None and (held == PREDICTIONS) != (config.mode == PREDICTIONS):
+        what = "a `harness eval` run" if held == PREDICTIONS else "a `harness run`"
+        raise ConfigMismatch(f"{run_dir} holds {what}; choose another --run-id")
     found = read_config(path)
-    if found is not None and (found.mode == PREDICTIONS) != (config.mode == PREDICTIONS):
-        held = "a `harness eval` run" if found.mode == PREDICTIONS else "a `harness run`"
-        raise ConfigMismatch(f"{run_dir} holds {held}; choose another --run-id")
     existing = found.to_json() if found is not None else None
     differ = [] if existing is None else sorted(k for k in wanted if wanted[k] != existing[k])
     changed = [k for k in differ if k not in MAY_CHANGE]
