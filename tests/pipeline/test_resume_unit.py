@@ -42,7 +42,8 @@ def test_a_new_run_writes_its_config_and_a_resume_with_the_same_one_changes_noth
     assert (tmp_path / "config.json").read_text() == written
 
 
-@pytest.mark.parametrize("change", [{"attempts": 3}, {"mode": "single-shot"}, {"suite_digest": "d2"},
+@pytest.mark.parametrize("change", [{"attempts": 3}, {"mode": "single-shot"},
+                                    {"suite_digest": "d2"},
                                     {"instance_ids": ["a"]}, {"variants": ["gold"]},
                                     {"agent_limits": AgentLimits(turns=5)},
                                     {"grader": "swebench"}])
