@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/scale.py [--limit 6] [--attempts 2] [--sandboxes 2]
 
+Then `harness eval` of the gold patches as a predictions file, locally and on two nodes.
+
 Workload: the starter suite's gold and empty baselines (`--limit` instances x 2 variants x
 `--attempts`), images built beforehand so no run builds any. Each configuration runs
 `harness run` with the same concurrency (`--sandboxes` containers at once: local workers, or
@@ -39,9 +41,13 @@ SUMMARY = re.compile(r"ray: (\d+) attempt\(s\) on (\d+) node\(s\); added per att
 
 
 def harness(results: Path, run_id: str, args: argparse.Namespace, *extra: str,
-            env: dict[str, str] | None = None) -> tuple[float, str]:
-    command = [sys.executable, "-m", "harness.cli", "run", "--suite", "starter",
-               "--variants", "gold,empty", "--attempts", str(args.attempts), "--limit",
+            env: dict[str, str] | None = None, predictions: Path | None = None
+            ) -> tuple[float, str]:
+    """Time `harness run` of the workload, or `harness eval` of `predictions` on the same
+    instances."""
+    what = (["eval", "--predictions", str(predictions)] if predictions else
+            ["run", "--variants", "gold,empty", "--attempts", str(args.attempts)])
+    command = [sys.executable, "-m", "harness.cli", *what, "--suite", "starter", "--limit",
                str(args.limit), "--run-id", run_id, "--results-dir", str(results),
                "--no-progress", *extra]
     started = time.monotonic()
@@ -73,6 +79,9 @@ def ray_runs(results: Path, args: argparse.Namespace) -> list[tuple[str, float, 
         wall, out = harness(results, "ray-2", args, "--executor", "ray",
                             env=cluster.driver_env())
         rows.append(("ray, 2 nodes", wall, out))
+        wall, out = harness(results, "eval-ray-2", args, "--executor", "ray",
+                            env=cluster.driver_env(), predictions=results / "preds.jsonl")
+        rows.append(("eval, 2 nodes", wall, out))
     finally:
         cluster.stop()
     return rows
@@ -91,14 +100,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         results = Path(tmp)
         local_wall, _ = harness(results, "local", args, "--workers", str(args.sandboxes))
+        # The gold patches of attempt 0 as a predictions file, graded by `harness eval`.
+        gold = (results / "local" / "gold" / "predictions.jsonl").read_text().splitlines()
+        (results / "preds.jsonl").write_text("".join(
+            json.dumps({**json.loads(line), "model_name_or_path": "m1"}) + "\n"
+            for line in gold))
+        eval_wall, _ = harness(results, "eval-local", args, "--workers", str(args.sandboxes),
+                               predictions=results / "preds.jsonl")
         rows = ray_runs(results, args)
         same = all(verdicts(results, run) == verdicts(results, "local")
                    for run in ("ray-1", "ray-2"))
+        same = same and verdicts(results, "eval-ray-2") == verdicts(results, "eval-local")
     print(f"workload: starter gold+empty, {args.limit} instances x {args.attempts} attempts = "
           f"{attempts} attempts, {args.sandboxes} containers at once")
     print(f"{'executor':<14}{'wall s':>8}{'vs local':>10}  per-attempt overhead (Ray's measure)")
     print(f"{'local':<14}{local_wall:>8.1f}{1.0:>9.2f}x")
     for name, wall, out in rows:
+        if name.startswith("eval"):
+            print(f"{name:<14}{wall:>8.1f}{wall / eval_wall:>9.2f}x  vs `harness eval` on the "
+                  f"local executor ({eval_wall:.1f} s, {args.limit} predictions)")
+            continue
         found = SUMMARY.search(out)
         detail = (f"median {found[3]} ms, mean {found[4]} ms ({found[5]} ms scheduling and "
                   f"transfer) = {found[6]}% of a {found[7]} s attempt; {found[2]} node(s) used"

@@ -72,7 +72,7 @@ def _options(kind: type[EvalOptions] | type[RunOptions], given: dict[str, Any]):
             chosen[name] = [v.strip() for v in chosen[name].split(",") if v.strip()]
         elif name in chosen:
             chosen[name] = list(chosen[name])
-    for name in ("max_cost", "max_instance_cost"):
+    for name in ("max_cost", "max_attempt_cost"):
         if name in chosen:
             chosen[name] = Decimal(str(chosen[name]))
     if "suite" in chosen:

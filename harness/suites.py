@@ -3,13 +3,15 @@ obtained, and how tests run and are parsed per repo. No suite or repo has code o
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.configfile import FORBID_UNKNOWN_KEYS, validate
 from harness.evaluation.grading import SPELLINGS
 
 # The official graders a suite may name (harness.evaluation.graders implements them).
@@ -27,6 +29,8 @@ class SuiteError(ValueError):
 class SourceSpec:
     """Where rows come from: exactly one of a hub dataset, a local file, or a directory of rows."""
 
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     schema: Literal["swebench", "swebench_pro"] = "swebench"
     hub_dataset: str = ""
     hub_split: str = "test"
@@ -39,6 +43,8 @@ class SourceSpec:
 class TestSpec:
     """How one repo's tests run and are read. `command` may use {report} (a path outside the
     repo for a structured report) and {tests} (the selected tests, joined by `tests_joiner`)."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     command: str = (
         "python3 -m pytest -rA -p no:cacheprovider -o junit_family=xunit1 "
@@ -100,6 +106,8 @@ class TestSpec:
 class ImageSpec:
     """How an instance's image is obtained: built locally, or a prebuilt image by name."""
 
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     mode: Literal["build", "prebuilt"] = "build"
     template: str = ""  # prebuilt: a str.format template over image_fields()
     workdir: str = "/testbed"
@@ -115,6 +123,8 @@ class SandboxSpec:
     """Default resources of a suite's containers (the official runs' where a suite has an
     official grader: SWE-bench Pro's used up to 4 CPUs and 8+ GiB); --cpus/--memory override."""
 
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     cpus: float = 1.0
     memory: str = "4g"
     # Repos whose OFFICIAL run gets a network ("*": every repo), as the official runs had; the
@@ -124,6 +134,12 @@ class SandboxSpec:
 
 @dataclass(frozen=True)
 class Suite:
+    """A suite file, validated on load (harness.configfile): its tables are the specs above;
+    `repos` (per-repo [tests] overrides) becomes `repo_tests`; `path` and `digest` are set by
+    the loader."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     name: str
     version: str
     description: str
@@ -160,15 +176,11 @@ class Suite:
         return path if path.is_absolute() else (folder / path).resolve()
 
 
-def _build(cls: type, data: dict[str, Any], where: str, base: Any = None) -> Any:
-    known = {f.name for f in fields(cls)}
-    unknown = set(data) - known
-    if unknown:
-        raise SuiteError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
-    values = {k: tuple(map(tuple, v.items())) if k == "env" and isinstance(v, dict)
-              else {r: tuple(p) for r, p in v.items()} if k == "repo_packages"
-              else tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    return replace(base, **values) if base is not None else cls(**values)
+def _tests_table(data: Any) -> Any:
+    """A [tests] table as TestSpec reads it: `env` ({NAME = "value"}) as (name, value) pairs."""
+    if isinstance(data, dict) and isinstance(data.get("env"), dict):
+        return {**data, "env": list(data["env"].items())}
+    return data
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
@@ -211,48 +223,44 @@ def load_suite(name_or_path: str) -> Suite:
         known = sorted(p.stem for p in (TASKS_DIR / "suites").glob("*.toml"))
         raise SuiteError(f"no suite {name_or_path!r} (looked for {path}); known suites: {known}")
     data, text = _read_with_includes(path)
-    for key in ("name", "version", "source", "image"):
-        if key not in data:
-            raise SuiteError(f"{path}: missing key {key!r}")
     grader = data.get("grader", "native")
     if grader not in GRADER_NAMES:
         raise SuiteError(f"{path}: grader {grader!r} is not one of {list(GRADER_NAMES)}")
-    tests = _build(TestSpec, data.get("tests", {}), f"{path} [tests]")
-    repo_tests = {
-        repo: _build(TestSpec, spec, f"{path} [repos.{repo!r}]", base=tests)
-        for repo, spec in data.get("repos", {}).items()
-    }
-    for where, spec in [("tests", tests), *((f"repos.{r!r}", s) for r, s in repo_tests.items())]:
-        if not spec.command and grader == "native":
-            raise SuiteError(f"{path} [{where}]: no test command, and no official grader to "
-                             "give the verdict instead")
-        if spec.test_user not in TEST_USERS:
-            raise SuiteError(f"{path} [{where}]: test_user {spec.test_user!r} is not one of "
-                             f"{list(TEST_USERS)}")
-        if spec.sentinel and not ("{passing}" in spec.sentinel and "{failing}" in spec.sentinel):
-            raise SuiteError(f"{path} [{where}]: sentinel must name both {{passing}} and "
-                             "{failing}")
-        if "/" in spec.sentinel_beside or spec.sentinel_beside in (".", ".."):
-            raise SuiteError(f"{path} [{where}]: sentinel_beside {spec.sentinel_beside!r} "
-                             "must be a plain file name")
-        if spec.spelling not in SPELLINGS:
-            raise SuiteError(f"{path} [{where}]: spelling {spec.spelling!r} is not one of "
-                             f"{sorted(SPELLINGS)}")
-    return Suite(
-        name=data["name"],
-        version=str(data["version"]),
-        description=data.get("description", ""),
-        source=_build(SourceSpec, data["source"], f"{path} [source]"),
-        image=_build(ImageSpec, data["image"], f"{path} [image]"),
-        tests=tests,
-        grader=grader,
-        grader_scripts=str(data.get("grader_scripts", "")),
-        sandbox=_build(SandboxSpec, data.get("sandbox", {}), f"{path} [sandbox]"),
-        repo_tests=repo_tests,
-        prompts=dict(data.get("prompts", {})),
-        path=path,
-        digest=hashlib.sha256(text).hexdigest()[:16],
-    )
+    tests = _tests_table(data.get("tests", {}))
+    repos = data.get("repos", {})
+    if not isinstance(repos, dict) or not isinstance(tests, dict):
+        raise SuiteError(f"{path}: [tests] and [repos.'OWNER/NAME'] must be tables")
+    suite = validate(Suite, {"description": "", "tests": tests,
+                             **{k: v for k, v in data.items() if k not in ("repos", "tests")}},
+                     path, error=SuiteError, fixed={
+                         "path": str(path), "digest": hashlib.sha256(text).hexdigest()[:16],
+                         "repo_tests": {}}, read_apart=("repos", "include"))
+    repo_tests = {repo: validate(TestSpec, {**tests, **_tests_table(spec)}, path,
+                                 f"repos.{repo!r}", error=SuiteError)
+                  for repo, spec in repos.items()}
+    suite = dataclasses.replace(suite, repo_tests=repo_tests)
+    for where, spec in [("tests", suite.tests),
+                        *((f"repos.{r!r}", s) for r, s in repo_tests.items())]:
+        _check_tests(spec, f"{path} [{where}]", grader)
+    return suite
+
+
+def _check_tests(spec: TestSpec, where: str, grader: str) -> None:
+    """What the types alone do not say about a [tests] or [repos.'OWNER/NAME'] table."""
+    if not spec.command and grader == "native":
+        raise SuiteError(f"{where}: no test command, and no official grader to give the "
+                         "verdict instead")
+    if spec.test_user not in TEST_USERS:
+        raise SuiteError(f"{where}: test_user {spec.test_user!r} is not one of "
+                         f"{list(TEST_USERS)}")
+    if spec.sentinel and not ("{passing}" in spec.sentinel and "{failing}" in spec.sentinel):
+        raise SuiteError(f"{where}: sentinel must name both {{passing}} and {{failing}}")
+    if "/" in spec.sentinel_beside or spec.sentinel_beside in (".", ".."):
+        raise SuiteError(f"{where}: sentinel_beside {spec.sentinel_beside!r} must be a plain "
+                         "file name")
+    if spec.spelling not in SPELLINGS:
+        raise SuiteError(f"{where}: spelling {spec.spelling!r} is not one of "
+                         f"{sorted(SPELLINGS)}")
 
 
 def available_suites() -> list[str]:

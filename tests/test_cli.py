@@ -81,3 +81,29 @@ def test_help_of_a_real_process_shows_run_defaults():
                    "(default: 1, or the profile's published number of runs)",
                    "where runs are written (default: results)"):
         assert stated in text
+
+
+def test_shared_options_are_defined_once():
+    """An option several commands take (harness.options.OPTIONS) has one help, type and
+    default everywhere; `clean --run-id` (remove that run's containers) is clean's own."""
+    from harness.options import OPTIONS
+
+    seen: dict[str, list[tuple[str, ...]]] = {flag: [] for flag in OPTIONS}
+    for path, parser in subcommand_parsers(build_parser()):
+        for action in parser._actions:  # noqa: SLF001
+            for flag in set(action.option_strings) & set(OPTIONS):
+                if (path, flag) == (("clean",), "--run-id"):
+                    continue
+                seen[flag].append(path)
+                spec = OPTIONS[flag]
+                assert action.help == spec["help"], (path, flag)
+                assert action.default == spec.get("default", action.default), (path, flag)
+                assert action.type == spec.get("type"), (path, flag)
+    assert all(len(paths) >= 2 for paths in seen.values()), seen
+
+
+def test_the_budget_option_says_per_attempt():
+    run = dict(subcommand_parsers(build_parser()))[("run",)]
+    cap = next(a for a in run._actions if "--max-attempt-cost" in a.option_strings)  # noqa: SLF001
+    assert cap.option_strings == ["--max-attempt-cost", "--max-instance-cost"]  # old name kept
+    assert "one attempt" in cap.help and "per instance" not in cap.help

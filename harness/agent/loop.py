@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from harness.configfile import FORBID_UNKNOWN_KEYS
 from harness.models import (
     BudgetExceededError,
     Completion,
@@ -36,6 +37,10 @@ class ExitStatus(StrEnum):
 
 @dataclass(frozen=True)
 class AgentLimits:
+    """An agent attempt's limits (a run's config.json records them: typed, harness.configfile)."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     turns: int = 250  # the SWE-bench Pro leaderboard's limit
     wall_seconds: float = 3600.0
     max_format_errors: int = 3  # consecutive malformed replies before giving up

@@ -5,6 +5,7 @@ parsed report graded against FAIL_TO_PASS / PASS_TO_PASS."""
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
 from harness.evaluation.checked_inputs import Sentinels
 from harness.evaluation.grading import (
@@ -49,9 +50,30 @@ def _test_output(files: dict[str, bytes]) -> tuple[str, int]:
 
 
 def _report_writes(files: dict[str, bytes], sep: str) -> list[str]:
-    """Each non-empty write session to the report FIFO, in order."""
+    """Each non-empty write to the report FIFO, in order. Two writers that follow each other
+    before the root reader opens the FIFO again land in one read session: a session holding
+    more than one whole XML document is counted as that many writes."""
     raw = file_text(files, "report.raw")
-    return [part.strip("\n") for part in raw.split(f"\n{sep}\n") if part.strip()]
+    sessions = [part.strip("\n") for part in raw.split(f"\n{sep}\n") if part.strip()]
+    return [document for session in sessions for document in _xml_documents(session)]
+
+
+_XML_PROLOG = re.compile(r"<\?xml\b")
+
+
+def _xml_documents(text: str) -> list[str]:
+    """`text` split at each XML prolog after the first, when what precedes the second one is
+    a complete XML document (one writer's whole report); else [text]. A single document has
+    one prolog: a second one inside it (in a CDATA section) leaves the part before it
+    unparseable, so it is not split."""
+    starts = [m.start() for m in _XML_PROLOG.finditer(text)]
+    if len(starts) < 2 or text[:starts[0]].strip():
+        return [text]
+    try:
+        ET.fromstring(text[:starts[1]])
+    except ET.ParseError:
+        return [text]
+    return [text[a:b].strip("\n") for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
 
 
 def limit_status(outcome: RunOutcome, step: str = "") -> tuple[EvalStatus, str] | None:

@@ -4,7 +4,7 @@ calls, usage records, prices and budgets.
 
     from harness.models import get_variant, make_client, Budget
 
-    client = make_client(get_variant("k2.6"), budget=Budget(run_usd=50, instance_usd=2))
+    client = make_client(get_variant("k2.6"), budget=Budget(run_usd=50, attempt_usd=2))
     reply = client.for_instance("psf__requests-2317").complete(messages, tools)
     messages.append(reply.message())
 """

@@ -1,4 +1,4 @@
-"""Spending caps per run and per instance, shared by every worker thread.
+"""Spending caps per run and per attempt, shared by every worker thread.
 
 The check happens before each call, so the call that crosses a cap completes and is paid for;
 the cap can be overshot by at most one call per worker in flight. Calls whose usage is unknown
@@ -21,16 +21,18 @@ def _usd(value: Decimal | float | str | None) -> Decimal | None:
 
 
 class Budget:
-    """Thread-safe caps in USD: `run_usd` over all instances, `instance_usd` per instance."""
+    """Thread-safe caps in USD: `run_usd` over the whole run, `attempt_usd` per attempt.
+    Spend is kept per scope: the name a client charges under (`Unit.scope`, which is
+    INSTANCE/VARIANT/ATTEMPT, so each attempt of an instance has a cap of its own)."""
 
     def __init__(self, run_usd: Decimal | float | str | None = None,
-                 instance_usd: Decimal | float | str | None = None) -> None:
+                 attempt_usd: Decimal | float | str | None = None) -> None:
         self.run_usd = _usd(run_usd)
-        self.instance_usd = _usd(instance_usd)
+        self.attempt_usd = _usd(attempt_usd)
         self._lock = threading.Lock()
         self._spent = Decimal(0)
         self._estimated = Decimal(0)
-        self._by_instance: dict[str | None, Decimal] = defaultdict(Decimal)
+        self._by_scope: dict[str | None, Decimal] = defaultdict(Decimal)
 
     @property
     def spent(self) -> Decimal:
@@ -43,9 +45,9 @@ class Budget:
         with self._lock:
             return self._estimated
 
-    def spent_for(self, instance_id: str | None) -> Decimal:
+    def spent_for(self, scope: str | None) -> Decimal:
         with self._lock:
-            return self._by_instance[instance_id]
+            return self._by_scope[scope]
 
     @property
     def run_exhausted(self) -> bool:
@@ -60,40 +62,41 @@ class Budget:
                 f"{unpriced_reason(variant, table_for(variant, table))}; add a price to the "
                 "table or run without a budget")
 
-    def check(self, instance_id: str | None = None) -> None:
-        """Raise BudgetExceededError if a cap that applies to `instance_id` is reached."""
+    def check(self, scope: str | None = None) -> None:
+        """Raise BudgetExceededError if a cap that applies to `scope` is reached."""
         with self._lock:
             if self.run_usd is not None and self._spent >= self.run_usd:
                 raise BudgetExceededError(
                     f"run budget reached: spent ${self._spent:.4f} of the ${self.run_usd} run "
                     "cap; no further model calls are made in this run", scope="run")
-            spent = self._by_instance[instance_id]
-            if self.instance_usd is not None and spent >= self.instance_usd:
+            spent = self._by_scope[scope]
+            if self.attempt_usd is not None and spent >= self.attempt_usd:
                 raise BudgetExceededError(
-                    f"instance budget reached for {instance_id or 'this instance'}: spent "
-                    f"${spent:.4f} of the ${self.instance_usd} per-instance cap", scope="instance")
+                    f"attempt budget reached for {scope or 'this attempt'}: spent "
+                    f"${spent:.4f} of the ${self.attempt_usd} per-attempt cap", scope="attempt")
 
-    def charge(self, usd: Decimal, instance_id: str | None = None, *,
+    def charge(self, usd: Decimal, scope: str | None = None, *,
                estimated: bool = False) -> None:
         with self._lock:
             self._spent += usd
-            self._by_instance[instance_id] += usd
+            self._by_scope[scope] += usd
             if estimated:
                 self._estimated += usd
 
-    def for_instance(self, instance_id: str) -> BudgetScope:
-        return BudgetScope(self, instance_id)
+    def for_instance(self, scope: str) -> BudgetScope:
+        """The budget as one attempt's client sees it (named as ModelClient.for_instance)."""
+        return BudgetScope(self, scope)
 
 
 class BudgetScope:
-    """A Budget seen from one instance: what a client checks and charges."""
+    """A Budget seen from one scope (an attempt): what a client checks and charges."""
 
-    def __init__(self, budget: Budget, instance_id: str | None = None) -> None:
+    def __init__(self, budget: Budget, scope: str | None = None) -> None:
         self.budget = budget
-        self.instance_id = instance_id
+        self.scope = scope
 
     def check(self) -> None:
-        self.budget.check(self.instance_id)
+        self.budget.check(self.scope)
 
     def charge(self, usd: Decimal, *, estimated: bool = False) -> None:
-        self.budget.charge(usd, self.instance_id, estimated=estimated)
+        self.budget.charge(usd, self.scope, estimated=estimated)

@@ -14,6 +14,7 @@ from harness.models.pricing import (
     table_for,
 )
 from harness.models.variants import Variant, load_variants
+from harness.options import add_options
 from harness.testing.fake_billing import DEFAULT_BALANCE_CENTS, DEFAULT_SCHEDULES
 
 DEFAULT_CHECK_VARIANTS = "k2.5,k2.6"
@@ -29,13 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                          "or the exact reason it failed")
     check.add_argument("--variants", default=DEFAULT_CHECK_VARIANTS,
                        help="comma-separated variant names")
-    check.add_argument("--base-url", help="override every variant's base URL")
-    check.add_argument("--price-table", help="price with this table (default: each variant's)")
+    add_options(check, "--base-url", "--price-table")
     check.set_defaults(func=cmd_check)
 
     listing = sub.add_parser("list", help="the variants in tasks/variants.toml (and "
                                           "$HARNESS_VARIANTS) with their prices")
-    listing.add_argument("--price-table", help="show prices from this table")
+    add_options(listing, "--price-table")
     listing.set_defaults(func=cmd_list)
 
     prices = sub.add_parser("prices", help="list the price tables (shipped and fetched) and "
@@ -99,6 +99,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     try:
         variants = _selected(args.variants)
+        for variant in variants:  # a malformed price table is a set-up error (exit 2)
+            table_for(variant, args.price_table)
     except ModelConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -116,24 +118,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     try:
         variants = load_variants()
         forced = load_price_table(args.price_table) if args.price_table else None
+        tables = {name: table_for(variant, forced) for name, variant in variants.items()}
     except ModelConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    broken = 0
     for variant in variants.values():
-        try:
-            table = table_for(variant, forced)
-        except ModelConfigError as exc:
-            print(f"{variant.name:<14} {variant.model:<20} error: {exc}", file=sys.stderr)
-            broken += 1
-            continue
+        table = tables[variant.name]
         price = model_price(variant, table)
         shown = (f"{table.label}: in {price.input} / cached "
                  f"{price.cached_input if price.cached_input is not None else '-'} / out "
                  f"{price.output} per {table.per_tokens}") if price and table else "unpriced"
         print(f"{variant.name:<14} {variant.model:<20} {variant.surface:<9} "
               f"thinking={'on' if variant.thinking else 'off':<3} {shown}")
-    return 2 if broken else 0
+    return 0
 
 
 def _endpoint(variant: Variant, base_url: str | None) -> tuple[str, str | None]:

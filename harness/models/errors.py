@@ -99,11 +99,11 @@ class IdempotencyConflictError(ModelError):
 
 
 class BudgetExceededError(ModelError):
-    """A per-instance or per-run spending cap was reached; no further call was made."""
+    """A per-attempt or per-run spending cap was reached; no further call was made."""
 
     def __init__(self, message: str, *, scope: str) -> None:
         super().__init__(message)
-        self.scope = scope  # "instance" or "run"
+        self.scope = scope  # "attempt" or "run"
 
 
 @dataclass(eq=False)

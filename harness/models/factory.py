@@ -40,5 +40,5 @@ def make_client(variant: Variant, *, base_url: str | None = None, api_key: str |
     return SURFACE_CLIENTS[variant.surface](
         variant, base_url=url, api_key=key, limiter=limiter or shared_limiter(url, key),
         budget=scope, usage_log=usage_log, retry=retry, price_table=table,
-        instance_id=scope.instance_id if scope else None,
+        instance_id=scope.scope if scope else None,
         redactor=redactor)

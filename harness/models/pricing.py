@@ -16,11 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
+from pydantic import PositiveInt
+
+from harness.configfile import FORBID_UNKNOWN_KEYS, read_toml, validate
 from harness.models.errors import ModelConfigError
 from harness.models.usage import CallUsage, Cost, table_label
 from harness.models.variants import Variant
@@ -41,6 +44,8 @@ def price_cache_dir() -> Path:
 class ModelPrice:
     """USD per `per_tokens` tokens; `cached_input` None means "no separate cache price"."""
 
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     input: Decimal
     output: Decimal
     cached_input: Decimal | None = None
@@ -48,35 +53,22 @@ class ModelPrice:
 
 @dataclass(frozen=True)
 class PriceTable:
+    """One price table file, validated on load (harness.configfile); `name` defaults to the
+    file's stem."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     name: str
     version: str
-    effective: dt.date | None
     source: str
-    per_tokens: int
+    per_tokens: PositiveInt
     models: dict[str, ModelPrice]
+    effective: dt.date | None = None
+    currency: Literal["USD"] = "USD"  # every amount the harness reports is in USD
 
     @property
     def label(self) -> str:
         return table_label(self.name, self.version)
-
-
-def _money(value: object, where: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ModelConfigError(f"{where}: expected a number, got {value!r}")
-    return Decimal(str(value))  # str() first: 0.02 must not become 0.0200000000000000004...
-
-
-def _model_price(spec: dict, where: str) -> ModelPrice:
-    unknown = set(spec) - {"input", "output", "cached_input"}
-    if unknown or not {"input", "output"} <= set(spec):
-        raise ModelConfigError(f"{where}: needs input and output (and optionally cached_input); "
-                               f"got {sorted(spec)}")
-    cached = spec.get("cached_input")
-    return ModelPrice(
-        input=_money(spec["input"], where),
-        output=_money(spec["output"], where),
-        cached_input=None if cached is None else _money(cached, where),
-    )
 
 
 def _load(path: Path) -> PriceTable:
@@ -87,22 +79,8 @@ def _load(path: Path) -> PriceTable:
 
 @functools.cache
 def _parse(path: Path, mtime_ns: int, size: int) -> PriceTable:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ModelConfigError(f"{path}: {exc}") from exc
-    for key in ("version", "source", "per_tokens", "models"):
-        if key not in data:
-            raise ModelConfigError(f"{path}: missing key {key!r}")
-    return PriceTable(
-        name=str(data.get("name", path.stem)),
-        version=str(data["version"]),
-        effective=data.get("effective"),
-        source=str(data["source"]),
-        per_tokens=int(data["per_tokens"]),
-        models={key: _model_price(spec, f"{path} [models.{key!r}]")
-                for key, spec in data["models"].items()},
-    )
+    data = read_toml(path, ModelConfigError)
+    return validate(PriceTable, {"name": path.stem, **data}, path, error=ModelConfigError)
 
 
 def table_path(name: str) -> Path:

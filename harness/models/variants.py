@@ -5,27 +5,32 @@ Adding a model or an endpoint (a local vLLM, another gateway) is an edit to a TO
 from __future__ import annotations
 
 import os
-import tomllib
-from dataclasses import dataclass, field, fields
+import typing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.configfile import FORBID_UNKNOWN_KEYS, read_toml, validate
 from harness.models.errors import FatalModelError, ModelConfigError
 from harness.suites import TASKS_DIR
 
 VARIANTS_FILE = TASKS_DIR / "variants.toml"
 USER_VARIANTS_ENV = "HARNESS_VARIANTS"
 DEFAULT_BASE_URL = "https://runapi.ai/v1"
-SURFACES = ("chat", "anthropic", "responses")
+Surface = Literal["chat", "anthropic", "responses"]
+SURFACES: tuple[str, ...] = typing.get_args(Surface)
 
 
 @dataclass(frozen=True)
 class Variant:
-    """One way of calling one model. Sampling fields left as None are not sent."""
+    """One way of calling one model. Sampling fields left as None are not sent. A variants
+    file's table is validated into one (harness.configfile): every key here, typed so."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     name: str
     model: str
-    surface: Literal["chat", "anthropic", "responses"] = "chat"
+    surface: Surface = "chat"
     base_url: str = ""  # empty: $base_url_env, else DEFAULT_BASE_URL
     base_url_env: str = "RUNAPI_BASE_URL"
     api_key_env: str = "RUNAPI_API_KEY"  # empty: the endpoint needs no key (a local server)
@@ -70,32 +75,12 @@ class Variant:
         return key
 
 
-def _variant(name: str, data: dict[str, Any], where: str) -> Variant:
-    known = {f.name for f in fields(Variant)} - {"name"}
-    unknown = set(data) - known
-    if unknown:
-        raise ModelConfigError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
-    if "model" not in data:
-        raise ModelConfigError(f"{where}: missing key 'model'")
-    if data.get("surface", "chat") not in SURFACES:
-        raise ModelConfigError(f"{where}: surface must be one of {SURFACES}, "
-                               f"not {data['surface']!r}")
-    try:
-        return Variant(name=name, **data)
-    except TypeError as exc:
-        raise ModelConfigError(f"{where}: {exc}") from exc
-
-
 def _read(path: Path) -> dict[str, Variant]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ModelConfigError(f"{path}: {exc}") from exc
+    data = read_toml(path, ModelConfigError)
     defaults = data.get("defaults", {})
-    return {
-        name: _variant(name, {**defaults, **spec}, f"{path} [variants.{name!r}]")
-        for name, spec in data.get("variants", {}).items()
-    }
+    return {name: validate(Variant, {**defaults, **spec}, path, f"variants.{name!r}",
+                           error=ModelConfigError, fixed={"name": name})
+            for name, spec in data.get("variants", {}).items()}
 
 
 def load_variants(path: Path | str | None = None) -> dict[str, Variant]:

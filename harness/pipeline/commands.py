@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Self
 
-from harness.argtypes import positive_int
+from harness.agent.loop import AgentLimits
 from harness.errors import UsageError
 from harness.evaluation.graders import (
     GraderError,
@@ -37,7 +37,9 @@ from harness.instances.select import (
     select_instances,
     selection_kwargs,
 )
+from harness.options import DEFAULT_BASE_FROM, DEFAULT_WORKERS, RESULTS_DIR, add_options
 from harness.patches import patch_sha256
+from harness.pipeline.config import RunConfigError
 from harness.pipeline.evaluate import write_reports
 from harness.pipeline.executor import Executor, LocalExecutor
 from harness.pipeline.predictions import PredictionError, load_predictions
@@ -64,11 +66,6 @@ from harness.sandbox.engine import (
 from harness.sandbox.images import ImageBuilder, ImageBuildError, digest, eval_image
 from harness.suites import Suite, SuiteError, load_suite
 
-RESULTS_DIR = Path("results")
-DEFAULT_WORKERS = 2
-BASE_FROM_HELP = ("the base image's source: 'debootstrap' (local, no registry) or an image to "
-                  "pull, e.g. debian:bookworm-slim")
-
 
 @dataclass
 class CommonOptions:
@@ -79,7 +76,7 @@ class CommonOptions:
     suite: str | None = None  # a suite name (tasks/suites/NAME.toml) or a suite .toml path
     run_id: str | None = None  # default: a timestamp
     results_dir: Path = RESULTS_DIR
-    base_from: str = "debootstrap"
+    base_from: str = DEFAULT_BASE_FROM
     no_progress: bool = False
     workers: int = DEFAULT_WORKERS
     cpus: float | None = None  # None: the suite's [sandbox]
@@ -124,15 +121,8 @@ class Selection:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--suite", required=True,
-                        help="suite name (tasks/suites/NAME.toml) or a suite .toml path")
-    parser.add_argument("--run-id", help="results go to RESULTS_DIR/RUN_ID (default: a timestamp)")
-    parser.add_argument("--results-dir", type=Path, default=CommonOptions.results_dir,
-                        help="where runs are written")
-    parser.add_argument("--base-from", default=CommonOptions.base_from, help=BASE_FROM_HELP)
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--workers", type=positive_int, default=CommonOptions.workers,
-                        help="containers at once")
+    add_options(parser, "--suite", "--run-id", "--results-dir", "--base-from", "--no-progress",
+                "--workers", required={"--suite"})
     add_sandbox_arguments(parser)
     add_selection_arguments(parser)
     add_grader_arguments(parser)
@@ -140,7 +130,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     setup = subparsers.add_parser("setup", help="start a Docker engine and build the base image")
-    setup.add_argument("--base-from", default=CommonOptions.base_from, help=BASE_FROM_HELP)
+    add_options(setup, "--base-from")
     setup.set_defaults(func=cmd_setup)
 
     images = subparsers.add_parser("images", help="build (or find) every image a suite needs")
@@ -316,10 +306,10 @@ def _eval_spec(options: CommonOptions, selection: Selection,
     config = RunConfig(
         run_id=run_id, suite=selection.suite.name, suite_digest=selection.suite.digest,
         mode=PREDICTIONS, variants=list(patches), variant_definitions={}, attempts=1,
-        instance_ids=list(by_id), agent_limits={},
+        instance_ids=list(by_id), agent_limits=AgentLimits(),
         grader=official.release if official else "native",
         pro_scripts=str(options.pro_scripts.resolve()) if options.pro_scripts else None,
-        sandbox=asdict(limits), predictions_digest=digest(*graded))
+        sandbox=limits, predictions_digest=digest(*graded))
     return RunSpec(config, suite_ref(options), str((options.results_dir / run_id).resolve()),
                    base_from=options.base_from, cpus=limits.cpus, memory=limits.memory,
                    predictions={v: rows for v, rows in patches.items() if v not in BASELINES})
@@ -341,13 +331,13 @@ def _execute(options: CommonOptions, selection: Selection,
               progress=not options.no_progress, redo=redo)
     try:
         records = run.execute()
-    except ConfigMismatch as exc:
+    except (ConfigMismatch, RunConfigError) as exc:
         raise UsageError(str(exc)) from exc
     results = [_result(results_dir, record) for record in records.values()]
     submitted = {v: [i.instance_id for i in selection.instances if i.instance_id in rows]
                  for v, rows in patches.items()}
     extra = {"run_id": run_id, "suite": selection.suite.name, "grader": spec.config.grader,
-             "sandbox": spec.config.sandbox, "suite_version": selection.suite.version,
+             "sandbox": asdict(spec.config.sandbox), "suite_version": selection.suite.version,
              "suite_digest": selection.suite.digest, "skipped_bad_rows": selection.skipped_rows,
              "reused_verdicts": len(finished & set(records))}
     reports = write_reports(results_dir, selection.instances, submitted,

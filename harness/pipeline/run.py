@@ -16,13 +16,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import docker
 
-from harness.agent.loop import AgentLimits, ExitStatus
+from harness.agent.loop import ExitStatus
 from harness.agent.prompts import load_prompt
 from harness.agent.trajectory import trajectory_name
 from harness.evaluation.graders import GraderOptions, official_grader
@@ -44,6 +44,15 @@ from harness.models import (
 )
 from harness.models.pricing import table_for
 from harness.models.secrets import key_variables
+from harness.pipeline.config import (
+    BASELINES,
+    PREDICTIONS,
+    ConfigMismatch,
+    RunConfig,
+    SingleShotOptions,
+    check_config,
+    record_mode,
+)
 from harness.pipeline.generate import (
     AgentGenerator,
     BaselineGenerator,
@@ -73,80 +82,10 @@ if TYPE_CHECKING:
     from harness.pipeline.executor import Executor
 
 log = logging.getLogger(__name__)
-BASELINES = ("gold", "empty")
-PREDICTIONS = "predictions"  # the mode of `harness eval` runs: patches come from a file
-
-
-def record_mode(mode: str, variant: str) -> str:
-    """A record's `mode`: the run's, except a baseline's in a run that makes patches."""
-    return "baseline" if variant in BASELINES and mode != PREDICTIONS else mode
 CALLS_FILE = "calls.jsonl"  # the run's write-ahead log of model calls (docs/records.md)
-# What a resume may change: where the model is served, where the scripts are, the containers'
-# limits, and the run's budget and retry knobs (they decide how much more runs, not what an
-# attempt is). The latest values are written back to config.json.
-MAY_CHANGE = {"base_url", "pro_scripts", "sandbox", "max_cost_usd", "max_infra_retries"}
 OnGenerated = Callable[[], None]
 EarlierUsage = Callable[[], UsageSum]
 Interrupted = Callable[[], bool]  # true once the run is being interrupted (Ctrl-C)
-
-
-class ConfigMismatch(RuntimeError):
-    """A resumed run whose configuration differs from the one it started with."""
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """What a run is: resuming under the same run id must not change any of it. Workers,
-    progress display, the executor and the endpoint's URL may change (the same model behind
-    another URL, or a loopback server on a new port); they are recorded but not compared."""
-
-    run_id: str
-    suite: str
-    suite_digest: str
-    mode: str
-    variants: list[str]
-    variant_definitions: dict[str, Any]
-    attempts: int
-    instance_ids: list[str]
-    agent_limits: dict[str, Any]
-    max_cost_usd: float | None = None
-    max_instance_cost_usd: float | None = None
-    base_url: str | None = None
-    single_shot: dict[str, Any] = field(default_factory=dict)
-    max_infra_retries: int = 2
-    profile: str | None = None
-    # The official grader (its release or commit) and, for SWE-bench Pro, the checkout of
-    # Scale's scripts it reads: the path may move between resumes, the grader may not.
-    grader: str = "native"
-    pro_scripts: str | None = None
-    sandbox: dict[str, Any] = field(default_factory=dict)  # the containers' limits, recorded
-    # mode "predictions" (`harness eval`): the digest of every (instance, variant, patch)
-    # graded, so a resume grades the same predictions.
-    predictions_digest: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def check_config(run_dir: Path, config: RunConfig, *, write: bool = True) -> list[str]:
-    """Write config.json for a new run; refuse to resume one whose identity differs (any key
-    not in MAY_CHANGE). Returns the knobs (MAY_CHANGE keys) this resume changes, written back
-    to config.json. With write=False (a plan) nothing is written."""
-    path = run_dir / "config.json"
-    wanted = json.loads(json.dumps(config.to_json()))
-    existing = json.loads(path.read_text()) if path.is_file() else None
-    differ = [] if existing is None else sorted(k for k in set(wanted) | set(existing)
-                                                if wanted.get(k) != existing.get(k))
-    changed = [k for k in differ if k not in MAY_CHANGE]
-    if changed:
-        raise ConfigMismatch(
-            f"run {config.run_id} exists with a different configuration ({', '.join(changed)}"
-            f" differ); resume it with the same options, or choose another --run-id "
-            f"(a resume may change only {', '.join(sorted(MAY_CHANGE))})")
-    knobs = [k for k in differ if k in MAY_CHANGE]
-    if write and (existing is None or knobs):
-        write_atomic(path, json.dumps(wanted, indent=2) + "\n")
-    return knobs
 
 
 @dataclass(frozen=True)
@@ -229,7 +168,7 @@ class RunSpec:
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # names the process cache
 
     def variant(self, name: str) -> Variant:
-        return Variant(**self.config.variant_definitions[name])
+        return self.config.variant_definitions[name]
 
     def endpoint(self, variant: Variant) -> tuple[str, str | None]:
         """The base URL and key for `variant`, as the driver resolved them (raises
@@ -271,7 +210,7 @@ def validate_spec(spec: RunSpec) -> None:
     for name in model_variants(spec):
         variant = spec.variant(name)
         spec.endpoint(variant)
-        table_for(variant)  # a table never fetched (runapi-live) is an error now, not later
+        table_for(variant)  # a malformed or never fetched table: a set-up error, not an attempt's
         if budget is not None:
             budget.require_priced(variant)
         if spec.config.mode == "agent":
@@ -298,13 +237,13 @@ def build_generators(spec: RunSpec, sandbox: SandboxContext, usage_log: UsageLog
     for name in model_variants(spec):
         client = _model_client(spec, name, usage_log, redactor)
         if config.mode == "agent":
-            generators[name] = AgentGenerator(sandbox, name, client,
-                                              AgentLimits(**config.agent_limits),
+            generators[name] = AgentGenerator(sandbox, name, client, config.agent_limits,
                                               spec.command_timeout, redact=redactor)
         else:
+            options = config.single_shot or SingleShotOptions()
             generators[name] = SingleShotGenerator(
-                sandbox, name, client, top_k=config.single_shot.get("top_k", 5),
-                oracle=config.single_shot.get("oracle_files", False), redact=redactor)
+                sandbox, name, client, top_k=options.top_k, oracle=options.oracle_files,
+                redact=redactor)
     return generators
 
 
@@ -342,8 +281,7 @@ class AttemptContext:
         self.docker = spec.services.docker()
         self.suite = spec.load_suite()
         self.images = ImageBuilder(self.docker, base_from=spec.base_from)
-        limits = Limits(cpus=spec.cpus, memory=spec.memory,
-                        disk=self.config.sandbox.get("disk", Limits.disk))
+        limits = Limits(cpus=spec.cpus, memory=spec.memory, disk=self.config.sandbox.disk)
         sandbox = SandboxContext(self.suite, self.images, self.docker, self.config.run_id, limits)
         self.generators = build_generators(spec, sandbox, self.usage_log, self.redact)
         pro_scripts = self.config.pro_scripts
@@ -409,6 +347,11 @@ class AttemptContext:
             write_atomic(folder / name, self.redact(text))
         return result
 
+    def _model_id(self, variant: str) -> str:
+        """The model id a variant sends (a baseline's name is its own)."""
+        definition = self.config.variant_definitions.get(variant)
+        return definition.model if definition is not None else variant
+
     def _record(self, unit: Unit, folder: Path, generation: Generation,
                 result: EvalResult | None, tries: list[Generation], earlier: UsageSum,
                 seconds: float) -> AttemptRecord:
@@ -425,8 +368,7 @@ class AttemptContext:
         return AttemptRecord(
             run_id=self.config.run_id, instance_id=unit.instance.instance_id,
             repo=unit.instance.repo, language=unit.instance.language,
-            variant=unit.variant, model=self.config.variant_definitions.get(
-                unit.variant, {}).get("model", unit.variant),
+            variant=unit.variant, model=self._model_id(unit.variant),
             attempt=unit.attempt,
             mode=record_mode(self.config.mode, unit.variant),
             exit_status=str(generation.exit_status),

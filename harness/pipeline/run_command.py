@@ -12,7 +12,6 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from harness.agent.loop import AgentLimits
 from harness.agent.prompts import PromptError
@@ -23,10 +22,10 @@ from harness.evaluation.graders import (
     official_grader,
 )
 from harness.instances.select import add_selection_arguments
-from harness.models import Budget, FatalModelError, ModelConfigError, get_variant
+from harness.models import Budget, FatalModelError, ModelConfigError, Variant, get_variant
+from harness.options import add_options
 from harness.pipeline.account import account_readings
 from harness.pipeline.commands import (
-    BASE_FROM_HELP,
     CommonOptions,
     Selection,
     UsageError,
@@ -39,6 +38,7 @@ from harness.pipeline.commands import (
     suite_ref,
     warn_unofficial,
 )
+from harness.pipeline.config import RunConfigError, SingleShotOptions
 from harness.pipeline.executor import AttemptsLost, LocalExecutor
 from harness.pipeline.forecast import (
     ForecastInputError,
@@ -78,7 +78,7 @@ class RunOptions(CommonOptions):
     mode: str | None = None  # agent or single-shot; None: agent, or the profile's
     base_url: str | None = None
     max_cost: Decimal | None = None
-    max_instance_cost: Decimal | None = None
+    max_attempt_cost: Decimal | None = None
     max_turns: int | None = None  # None: AgentLimits.turns, or the profile's turn limit
     time_limit: float = AgentLimits.wall_seconds
     command_timeout: float = 120.0
@@ -116,7 +116,7 @@ class RunOutcome:
 
     run_id: str
     run_dir: Path
-    records: dict[Any, dict]
+    records: dict[AttemptKey, AttemptRecord]
     variants: list[str]
     instances: int
     attempts: int
@@ -134,8 +134,7 @@ ALL_INFRA_ERRORS = 1
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("run", help="generate patches with model variants and grade them")
-    run.add_argument("--suite", help="suite name or a suite .toml path (required unless "
-                     "--profile names one)")
+    add_options(run, "--suite")
     run.add_argument("--variants", type=_names, help="comma-separated variant names "
                      "(tasks/variants.toml) and/or the baselines gold, empty (default: "
                      "k2.5,k2.6 when RUNAPI_API_KEY is set, else gold,empty)")
@@ -143,16 +142,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "(default: 1, or the profile's published number of runs)")
     run.add_argument("--mode", choices=("agent", "single-shot"),
                      help="how patches are made (default: agent, or the profile's)")
-    run.add_argument("--run-id", help="results go to RESULTS_DIR/RUN_ID; an existing run with "
-                     "the same id is resumed")
-    run.add_argument("--results-dir", type=Path, default=RunOptions.results_dir,
-                     help="where runs are written")
-    run.add_argument("--workers", type=positive_int, default=RunOptions.workers,
-                     help="containers at once")
-    run.add_argument("--base-url", help="model API base URL for every variant (e.g. a local "
-                     "server, or `harness serve-fake` for a dry run)")
+    add_options(run, "--run-id", "--results-dir", "--workers", "--base-url")
     run.add_argument("--max-cost", type=Decimal, help="stop starting attempts past this (USD)")
-    run.add_argument("--max-instance-cost", type=Decimal, help="per-attempt cost cap (USD)")
+    run.add_argument("--max-attempt-cost", "--max-instance-cost", dest="max_attempt_cost",
+                     type=Decimal, help="cap on the model calls of one attempt (USD); each "
+                     "attempt of each instance and variant has its own (--max-instance-cost is "
+                     "its old name)")
     run.add_argument("--max-turns", type=positive_int, help="agent turns per attempt "
                      "(default: 250, or the profile's turn limit)")
     run.add_argument("--time-limit", type=positive_float, default=RunOptions.time_limit,
@@ -167,11 +162,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      default=RunOptions.max_infra_retries,
                      help="times an attempt that ended in an infra error is run again")
     add_sandbox_arguments(run)
-    run.add_argument("--base-from", default=RunOptions.base_from, help=BASE_FROM_HELP)
+    add_options(run, "--base-from")
     run.add_argument("--profile", help="a run profile (tasks/profiles/NAME.toml), e.g. "
                      "swebench-pro: its suite, variants, mode, turn limit and number of runs "
-                     "become the defaults, and the report sets results beside its published "
-                     "figures")
+                     "become the defaults (--suite is required without one), and the report "
+                     "sets results beside its published figures")
     run.add_argument("--plan", action="store_true",
                      help="print what is done and left, the cost forecast and the run's "
                      "config; writes nothing")
@@ -188,7 +183,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="run again the finished attempts with these outcomes (exit or "
                      "evaluation statuses, or infra_error), infra errors first; their earlier "
                      "records stay in records.jsonl")
-    run.add_argument("--no-progress", action="store_true", help="no live progress")
+    add_options(run, "--no-progress")
     run.add_argument("--no-preflight", action="store_true",
                      help="skip the checks made before the first attempt (the suite, the "
                      "Docker engine, the images, and one small paid call per variant, at "
@@ -216,18 +211,16 @@ def _variants(options: RunOptions) -> list[str]:
     return names
 
 
-def _definitions(names: list[str]) -> dict[str, dict]:
-    """Each variant's definition as the config records it (baselines name themselves)."""
-    definitions: dict[str, dict] = {}
-    for name in names:
-        if name in BASELINES:
-            definitions[name] = {"model": name}
-            continue
-        try:
-            definitions[name] = dataclasses.asdict(get_variant(name))
-        except (ModelConfigError, KeyError) as exc:
-            raise UsageError(str(exc)) from exc
-    return definitions
+def _definitions(names: list[str]) -> dict[str, Variant]:
+    """The model variants' definitions, as the config records them (baselines have none)."""
+    try:
+        return {name: get_variant(name) for name in names if name not in BASELINES}
+    except ModelConfigError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _usd(amount: Decimal | None) -> float | None:
+    return None if amount is None else float(amount)
 
 
 def _config(options: RunOptions, selection: Selection, run_id: str,
@@ -239,24 +232,23 @@ def _config(options: RunOptions, selection: Selection, run_id: str,
         run_id=run_id, suite=selection.suite.name, suite_digest=selection.suite.digest,
         mode=options.mode, variants=names, variant_definitions=_definitions(names),
         attempts=options.attempts, instance_ids=[i.instance_id for i in selection.instances],
-        agent_limits=dataclasses.asdict(agent_limits),
-        max_cost_usd=float(options.max_cost) if options.max_cost is not None else None,
-        max_instance_cost_usd=(float(options.max_instance_cost)
-                               if options.max_instance_cost is not None else None),
+        agent_limits=agent_limits,
+        max_cost_usd=_usd(options.max_cost), max_attempt_cost_usd=_usd(options.max_attempt_cost),
         base_url=options.base_url, max_infra_retries=options.max_infra_retries,
         profile=options.profile,
         grader=official.release if official else "native",
-        sandbox=dataclasses.asdict(sandbox_limits(options, selection.suite)),
+        sandbox=sandbox_limits(options, selection.suite),
         pro_scripts=str(options.pro_scripts.resolve()) if options.pro_scripts else None,
-        single_shot={"top_k": options.top_k, "oracle_files": options.oracle_files}
-        if options.mode == "single-shot" else {},
+        single_shot=SingleShotOptions(top_k=options.top_k, oracle_files=options.oracle_files)
+        if options.mode == "single-shot" else None,
     )
 
 
 def _spec(options: RunOptions, config: RunConfig, budget: Budget | None) -> RunSpec:
-    spec = RunSpec(config, suite_ref(options), str((options.results_dir / config.run_id).resolve()),
-                   base_from=options.base_from, cpus=config.sandbox["cpus"],
-                   memory=config.sandbox["memory"],
+    spec = RunSpec(config, suite_ref(options),
+                   str((options.results_dir / config.run_id).resolve()),
+                   base_from=options.base_from, cpus=config.sandbox.cpus,
+                   memory=config.sandbox.memory,
                    command_timeout=options.command_timeout, services=LocalServices(budget))
     try:
         validate_spec(spec)
@@ -341,19 +333,17 @@ def infra_errors_only(records: dict[AttemptKey, AttemptRecord]) -> Counter[str] 
 
 def _apply_profile(options: RunOptions) -> RunOptions:
     """Fill options the user left unset from the profile (then from the plain defaults)."""
-    data: dict = {}
-    if options.profile:
-        from harness.report.profile import ProfileError, load_profile
+    from harness.report.profile import Profile, ProfileError, load_profile
 
-        try:
-            data = load_profile(options.profile).data
-        except ProfileError as exc:
-            raise UsageError(str(exc)) from exc
-    variants = data.get("variants", {})
-    chosen = options.variants or (list(variants) if data else None)
+    try:
+        profile = load_profile(options.profile) if options.profile else Profile(name="")
+    except ProfileError as exc:
+        raise UsageError(str(exc)) from exc
+    chosen = options.variants or (list(profile.variants) if options.profile else None)
     attempts = options.attempts
     if attempts is None:
-        runs = {name: variants[name].get("runs", 1) for name in chosen or () if name in variants}
+        runs = {name: profile.variants[name].runs for name in chosen or ()
+                if name in profile.variants}
         if len(set(runs.values())) > 1:
             raise UsageError(
                 f"profile {options.profile}: the variants were published with different "
@@ -361,10 +351,9 @@ def _apply_profile(options: RunOptions) -> RunOptions:
                 "--attempts")
         attempts = next(iter(runs.values()), 1)
     filled = dataclasses.replace(
-        options, suite=options.suite or data.get("suite"),
-        mode=options.mode or data.get("mode", "agent"),
-        max_turns=options.max_turns or data.get("agent", {}).get("turn_limit",
-                                                                  AgentLimits.turns),
+        options, suite=options.suite or profile.suite,
+        mode=options.mode or profile.mode or "agent",
+        max_turns=options.max_turns or profile.agent.turn_limit or AgentLimits.turns,
         variants=chosen, attempts=attempts)
     if not filled.suite:
         raise UsageError("--suite is required (or a --profile that names one)")
@@ -379,8 +368,8 @@ def plan_run(options: RunOptions) -> PlannedRun:
     selection = select(options)
     names = _variants(options)
     options = dataclasses.replace(options, run_id=new_run_id(options, "run"))
-    budget = (Budget(run_usd=options.max_cost, instance_usd=options.max_instance_cost)
-              if options.max_cost is not None or options.max_instance_cost is not None
+    budget = (Budget(run_usd=options.max_cost, attempt_usd=options.max_attempt_cost)
+              if options.max_cost is not None or options.max_attempt_cost is not None
               else None)
     spec = _spec(options, _config(options, selection, options.run_id, names), budget)
     _charge_resumed(budget, Path(spec.run_dir))
@@ -388,7 +377,7 @@ def plan_run(options: RunOptions) -> PlannedRun:
     planner = Run(spec, selection.instances, LocalExecutor(options.workers), redo=redo)
     try:
         done, todo = planner.plan(write=False)  # a plan starts nothing: no folder is made
-    except ConfigMismatch as exc:
+    except (ConfigMismatch, RunConfigError) as exc:
         raise UsageError(str(exc)) from exc
     return PlannedRun(options, selection, spec, redo, done, todo, planner.config,
                       _forecasts(options, spec, todo))
@@ -440,7 +429,7 @@ def execute_run(planned: PlannedRun) -> RunOutcome:
                   progress=not options.no_progress, redo=planned.redo)
         try:
             records = run.execute()
-        except ConfigMismatch as exc:
+        except (ConfigMismatch, RunConfigError) as exc:
             raise UsageError(str(exc)) from exc
     return RunOutcome(str(options.run_id), Path(spec.run_dir), records,
                       list(spec.config.variants), len(planned.selection.instances),

@@ -12,7 +12,7 @@ from harness.report import aggregate
 from harness.report.aggregate import Paired
 from harness.report.costs import CostCheck, ForecastCheck, forecast_checks, reconcile
 from harness.report.defaults import DEFAULT_COST_GAP_PCT
-from harness.report.profile import Profile, ProfileError, load_profile
+from harness.report.profile import Profile, load_profile, profile_path
 from harness.report.records import RunData, RunInputError
 
 MAX_PAIRS = 15
@@ -89,11 +89,12 @@ def _profile(runs: Sequence[RunData], warnings: list[str]) -> Profile | None:
             warnings.append(f"runs name different profiles {sorted(names)}: no reproduction "
                             "section")
         return None
-    try:
-        return load_profile(names.pop())
-    except ProfileError as exc:
-        warnings.append(f"reproduction section left out: {exc}")
+    name = names.pop()
+    if not profile_path(name).is_file():
+        warnings.append(f"reproduction section left out: no profile {name!r} (looked for "
+                        f"{profile_path(name)})")
         return None
+    return load_profile(name)  # a profile that is there but malformed is an input error
 
 
 def reproduction_table(summary: pd.DataFrame, profile: Profile) -> pd.DataFrame:

@@ -33,6 +33,7 @@ import docker.types
 import docker.utils.socket
 import requests.exceptions
 
+from harness.configfile import FORBID_UNKNOWN_KEYS
 from harness.sandbox.engine import (
     ENGINE_WAIT_SECONDS,
     EngineUnavailable,
@@ -69,6 +70,8 @@ def parse_size(text: str) -> int:
 class Limits:
     """Resource limits of one sandbox container. `disk` bounds what it may write: its
     writable layer in total (checked while it runs) and any one file (RLIMIT_FSIZE)."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     cpus: float = 1.0
     memory: str = "4g"

@@ -111,3 +111,30 @@ def test_swebench_pro_sandbox_is_the_official_runs() -> None:
     sandbox = load_suite("swebench-pro").sandbox
     assert (sandbox.cpus, sandbox.memory, sandbox.official_network) == (4, "8g", ("*",))
     assert load_suite("swebench-pro-starter").sandbox.official_network == ()
+
+
+SUITE = 'name = "bad"\nversion = "1"\n[source]\ndir = "x"\n[image]\n'
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (SUITE + '[tests]\ntimeout = "long"\n', " [tests]: timeout: expected an integer, got 'long'"),
+    (SUITE + '[tests]\nprotected = ["tests/**", 3]\n',
+     " [tests]: protected[1]: expected a string, got 3"),
+    (SUITE + '[sandbox]\ncpus = "2"\n', " [sandbox]: cpus: expected a number, got '2'"),
+    (SUITE.replace('dir = "x"', 'schema = "pro"'),
+     " [source]: schema: expected one of 'swebench', 'swebench_pro', got 'pro'"),
+    (SUITE + '[repos."o/n"]\nenv = {A = 1}\n',
+     " [repos.'o/n']: env[0][1]: expected a string, got 1"),
+    (SUITE.replace('version = "1"', "version = 1"), ": version: expected a string, got 1"),
+    (SUITE + 'colour = "red"\n', " [image]: unknown key(s) ['colour']"),
+    ('bogus = 1\n' + SUITE, ": unknown key(s) ['bogus']; known: ['description', 'grader', "
+                              "'grader_scripts', 'image', 'include', 'name', 'prompts', 'repos', "),
+    (SUITE.replace('name = "bad"\n', ""), ": missing key 'name' (expected a string)"),
+    (SUITE.replace("[image]\n", ""), ": missing key 'image' (expected a table)"),
+])
+def test_suite_files_are_typed(tmp_path, body, message):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(body)
+    with pytest.raises(SuiteError) as info:
+        load_suite(str(bad))
+    assert f"{bad}{message}" in str(info.value)

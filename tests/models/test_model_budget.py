@@ -28,16 +28,16 @@ def test_run_budget_stops_new_calls(fake_server, client_for):
     assert budget.run_exhausted
 
 
-def test_instance_budget_stops_only_that_instance(fake_server, client_for):
+def test_attempt_budget_stops_only_that_attempt(fake_server, client_for):
     server = fake_server([CALL] * 10)
-    budget = Budget(run_usd=1, instance_usd="0.03")
+    budget = Budget(run_usd=1, attempt_usd="0.03")
     client = client_for(server, budget=budget)
     first, second = client.for_instance("a__b-1"), client.for_instance("a__b-2")
     first.complete(HI)
     first.complete(HI)
-    with pytest.raises(BudgetExceededError, match="instance budget reached for a__b-1") as info:
+    with pytest.raises(BudgetExceededError, match="attempt budget reached for a__b-1") as info:
         first.complete(HI)
-    assert info.value.scope == "instance"
+    assert info.value.scope == "attempt"
     second.complete(HI)
     assert budget.spent_for("a__b-1") == Decimal("0.04")
     assert budget.spent_for("a__b-2") == Decimal("0.02")

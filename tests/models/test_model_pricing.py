@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
@@ -124,3 +127,44 @@ def test_usage_log_writes_json_lines(fake_server, client_for, tmp_path):
                                "note": ""}
     assert rows[0]["request_ids"]["x-runapi-task-id"] == "task-fake-0"
     assert rows[1]["error"].startswith("FatalModelError") and rows[1]["usage"]["billed"] is False
+
+
+TABLE = 'version = "1"\nsource = "s"\nper_tokens = 1000\n'
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (TABLE + '[models."m"]\ninput = "cheap"\noutput = 0.02\n',
+     " [models.m]: input: expected a number, got 'cheap'"),
+    (TABLE.replace("1000", '"1K"') + '[models."m"]\ninput = 1\noutput = 1\n',
+     ": per_tokens: expected an integer greater than 0, got '1K'"),
+    (TABLE + 'currency = "EUR"\n[models."m"]\ninput = 1\noutput = 1\n',
+     ": currency: expected one of 'USD', got 'EUR'"),
+    (TABLE + '[models."m"]\ninput = 1\noutput = 1\ncache = 0.5\n',
+     " [models.m]: unknown key(s) ['cache']; known: ['cached_input', 'input', 'output']"),
+    (TABLE + '[models."m"]\ninput = 1\n', " [models.m]: missing key 'output' (expected a "
+                                         "number)"),
+    ('version = "1"\nper_tokens = 1000\n[models]\n', ": missing key 'source' (expected a "
+                                                     "string)"),
+])
+def test_price_table_files_are_typed(tmp_path, body, message):
+    path = tmp_path / "mine.toml"
+    path.write_text(body)
+    with pytest.raises(ModelConfigError) as info:
+        load_price_table(path)
+    assert f"{path.resolve()}{message}" in str(info.value)
+
+
+def test_a_bad_price_table_is_a_set_up_error_for_every_command(tmp_path):
+    table = tmp_path / "prices.toml"
+    table.write_text(TABLE + '[models."kimi-k2.6"]\ninput = "cheap"\noutput = 0.02\n')
+    user = tmp_path / "mine.toml"
+    user.write_text(f'[variants."p"]\nmodel = "kimi-k2.6"\nprice_table = "{table}"\n')
+    expected = f"error: {table} [models.'kimi-k2.6']: input: expected a number, got 'cheap'\n"
+    for command in (["models", "check", "--variants", "p"], ["models", "list"],
+                    ["run", "--suite", "starter", "--variants", "p", "--plan", "--results-dir",
+                     str(tmp_path)]):
+        proc = subprocess.run([sys.executable, "-m", "harness.cli", *command],
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "HARNESS_VARIANTS": str(user),
+                                   "RUNAPI_API_KEY": "unused"})
+        assert (proc.returncode, proc.stderr) == (2, expected), command

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from harness.models import ModelConfigError, get_variant, load_variants, make_client
@@ -58,7 +62,8 @@ def test_bad_variant_files_name_the_problem(tmp_path):
         load_variants(write(tmp_path, '[variants.x]\nmodel = "m"\ntemprature = 1.0\n'))
     with pytest.raises(ModelConfigError, match="missing key 'model'"):
         load_variants(write(tmp_path, "[variants.x]\nthinking = true\n"))
-    with pytest.raises(ModelConfigError, match="surface must be one of"):
+    # The allowed values as the type says them (was "surface must be one of ...").
+    with pytest.raises(ModelConfigError, match="surface: expected one of 'chat', 'anthropic'"):
         load_variants(write(tmp_path, '[variants.x]\nmodel = "m"\nsurface = "grpc"\n'))
 
 
@@ -83,3 +88,38 @@ def test_messages_url_with_or_without_v1():
         client = make_client(variant, base_url=base, api_key="k")
         assert client.messages_url() == "https://runapi.ai/v1/messages"
         client.close()
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('model = "m"\ntemperature = "hot"\n', "temperature: expected a number, got 'hot'"),
+    ('model = "m"\nthinking = "yes"\n', "thinking: expected true or false, got 'yes'"),
+    ('model = "m"\nmax_completion_tokens = 1.5\n',
+     "max_completion_tokens: expected an integer, got 1.5"),
+    ('model = "m"\nextra_body = "x"\n', "extra_body: expected a table, got 'x'"),
+    ('model = "m"\ncolour = "red"\n', "unknown key(s) ['colour']; known: ['api_key_env', "),
+    ('model = "m"\nname = "other"\n', "unknown key(s) ['name']"),  # the table's name is it
+    ("thinking = true\n", "missing key 'model' (expected a string)"),
+])
+def test_variant_files_are_typed(tmp_path, body, message):
+    path = write(tmp_path, f'[variants."k9"]\n{body}')
+    with pytest.raises(ModelConfigError) as info:
+        load_variants(path)
+    assert str(info.value).startswith(f"{path} [variants.'k9']: ")
+    assert message in str(info.value)
+
+
+def test_a_bad_user_variants_file_stops_models_check_with_one_line(tmp_path):
+    """The issue's case: `temperature = "hot"` used to load, then crash `models check` with
+    a TypeError traceback."""
+    user = tmp_path / "mine.toml"
+    user.write_text('[variants."hot"]\nmodel = "kimi-k2.6"\ntemperature = "hot"\n')
+    for command in (["models", "check", "--variants", "hot"], ["models", "list"],
+                    ["run", "--suite", "starter", "--variants", "hot", "--plan"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "harness.cli", *command, "--results-dir", str(tmp_path)]
+            if command[0] == "run" else [sys.executable, "-m", "harness.cli", *command],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "HARNESS_VARIANTS": str(user), "RUNAPI_API_KEY": "unused"})
+        assert proc.returncode == 2, (command, proc.stderr)
+        assert proc.stderr == (f"error: {user} [variants.'hot']: temperature: expected a "
+                               "number, got 'hot'\n"), command

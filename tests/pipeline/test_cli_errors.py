@@ -63,3 +63,13 @@ def test_counts_that_make_no_sense_exit_2_naming_the_option(argv, option, value,
     assert proc.returncode == 2
     assert f"argument {option}: {value}" in proc.stderr
     assert not list(tmp_path.iterdir())  # refused before anything was written
+
+
+def test_wrongly_typed_suite_value_stops_run_with_one_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\nversion = "1"\n[source]\ndir = "x"\n[image]\n[tests]\n'
+                   'timeout = "long"\n')
+    proc = harness("run", "--suite", str(bad), "--variants", "gold", "--plan",
+                   "--results-dir", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr == f"error: {bad} [tests]: timeout: expected an integer, got 'long'\n"

@@ -8,19 +8,12 @@ import json
 
 import pytest
 
+from harness.agent.loop import AgentLimits
 from harness.instances.model import Instance
+from harness.pipeline.config import MAY_CHANGE, ConfigMismatch, RunConfig, check_config
 from harness.pipeline.record_schema import AttemptRecord
 from harness.pipeline.records import RecordWriter
-from harness.pipeline.run import (
-    MAY_CHANGE,
-    REDO_STATUSES,
-    ConfigMismatch,
-    Run,
-    RunConfig,
-    RunSpec,
-    check_config,
-    redo_matches,
-)
+from harness.pipeline.run import REDO_STATUSES, Run, RunSpec, redo_matches
 
 
 def instance(instance_id: str) -> Instance:
@@ -30,9 +23,9 @@ def instance(instance_id: str) -> Instance:
 
 
 def config(**changes) -> RunConfig:
-    fields = {"run_id": "r1", "suite": "starter", "suite_digest": "d1", "mode": "baseline",
+    fields = {"run_id": "r1", "suite": "starter", "suite_digest": "d1", "mode": "agent",
               "variants": ["gold", "empty"], "variant_definitions": {}, "attempts": 2,
-              "instance_ids": ["a", "b"], "agent_limits": {}}
+              "instance_ids": ["a", "b"], "agent_limits": AgentLimits()}
     return RunConfig(**{**fields, **changes})
 
 
@@ -49,9 +42,11 @@ def test_a_new_run_writes_its_config_and_a_resume_with_the_same_one_changes_noth
     assert (tmp_path / "config.json").read_text() == written
 
 
-@pytest.mark.parametrize("change", [{"attempts": 3}, {"mode": "agent"}, {"suite_digest": "d2"},
+@pytest.mark.parametrize("change", [{"attempts": 3}, {"mode": "single-shot"},
+                                    {"suite_digest": "d2"},
                                     {"instance_ids": ["a"]}, {"variants": ["gold"]},
-                                    {"agent_limits": {"max_turns": 5}}, {"grader": "swebench"}])
+                                    {"agent_limits": AgentLimits(turns=5)},
+                                    {"grader": "swebench"}])
 def test_a_resume_that_changes_what_defines_the_results_is_refused(tmp_path, change):
     check_config(tmp_path, config())
     (key,) = change

@@ -114,6 +114,44 @@ def test_baselines_on_the_cluster_match_the_local_executor(tmp_path, cluster, ru
     assert not run_containers(docker_client, ray_id)
 
 
+def test_eval_of_a_predictions_file_on_the_cluster_matches_the_local_executor(
+        tmp_path, cluster, run_ids, docker_client):
+    """`harness eval --executor ray`: the predictions graded as tasks on the cluster's nodes
+    give the records, files and per-model report the local executor gives."""
+    local_id, ray_id = run_ids
+    predictions = tmp_path / "preds.jsonl"
+    # The gold patches as a predictions file, as a user would hand it in (one made empty).
+    seed = harness_run(tmp_path, f"{local_id}-seed", "--suite", "starter", "--limit", "3",
+                       "--variants", "gold")
+    assert seed.returncode == 0, seed.stderr
+    rows = [json.loads(line) for line in (tmp_path / "results" / f"{local_id}-seed" / "gold"
+                                          / "predictions.jsonl").read_text().splitlines()]
+    rows = [{**r, "model_name_or_path": "m1"} for r in rows]
+    rows[1]["model_patch"] = ""  # graded as an empty patch
+    predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    outcomes = {}
+    for run_id, where in ((local_id, None), (ray_id, cluster)):
+        executor = ("--executor", "ray") if where else ("--executor", "local", "--workers", "2")
+        env = cluster.driver_env() if where else dict(os.environ)
+        outcomes[run_id] = harness_process(
+            ["eval", "--suite", "starter", "--limit", "3", "--predictions", str(predictions),
+             "--run-id", run_id, "--results-dir", str(tmp_path / "results"), "--no-progress",
+             *executor], env)
+        assert outcomes[run_id].returncode == 0, outcomes[run_id].stdout + outcomes[run_id].stderr
+    local_rows, ray_rows = records(tmp_path, local_id), records(tmp_path, ray_id)
+    assert len(ray_rows) == 3 and comparable(ray_rows) == comparable(local_rows)
+    assert {r["mode"] for r in ray_rows} == {"predictions"}
+    assert sorted(r["eval_status"] for r in ray_rows) == ["empty_patch", "resolved", "resolved"]
+    assert {r["node"] for r in ray_rows} <= cluster.alive_ids and all(r["node"] for r in ray_rows)
+    assert attempt_files(tmp_path, ray_id) == attempt_files(tmp_path, local_id)
+    local_report, ray_report = (json.loads((tmp_path / "results" / rid / "m1" / "report.json")
+                                           .read_text()) for rid in (local_id, ray_id))
+    for key in ("resolved_ids", "unresolved_ids", "empty_patch_ids", "checked_resolved_ids"):
+        assert ray_report[key] == local_report[key]
+    assert "m1: 2/3 resolved" in outcomes[ray_id].stdout
+    assert not run_containers(docker_client, ray_id)
+
+
 def test_a_scripted_agent_on_the_cluster_matches_the_local_executor(tmp_path, cluster, run_ids):
     local_id, ray_id = run_ids
     args = ("--suite", str(MINI), "--variants", "k2.6-instant", "--attempts", "3")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +13,7 @@ import pytest
 
 from harness.report import commands
 from harness.report.methods import METHODS
-from harness.report.profile import load_profile
+from harness.report.profile import ProfileError, load_profile
 from harness.report.synthetic import make_record, make_run, write_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,13 +91,11 @@ def test_profile_mirrors_the_published_settings():
     assert (profile.published["k2.6"].pass_at_1, profile.published["k2.6"].runs) == (58.6, 10)
     published_k25 = profile.published["k2.5-instant"]
     assert (published_k25.pass_at_1, published_k25.runs) == (50.7, 5)
-    agent, k26, k25 = (profile.data["agent"], profile.data["variants"]["k2.6"],
-                       profile.data["variants"]["k2.5-instant"])
-    assert agent["tools"] == ["bash", "createfile", "insert", "view", "strreplace", "submit"]
-    assert (agent["turn_limit"], agent["context_window"]) == (250, 262144)
-    assert (k26["thinking"], k26["temperature"], k26["top_p"], k26["api_top_p"]) == (
-        True, 1.0, 1.0, 0.95)
-    assert k25["thinking"] is False
+    agent, k26, k25 = profile.agent, profile.variants["k2.6"], profile.variants["k2.5-instant"]
+    assert agent.tools == ("bash", "createfile", "insert", "view", "strreplace", "submit")
+    assert (agent.turn_limit, agent.context_window) == (250, 262144)
+    assert (k26.thinking, k26.temperature, k26.top_p, k26.api_top_p) == (True, 1.0, 1.0, 0.95)
+    assert k25.thinking is False
     assert "DISCREPANCY" in profile.path.read_text()
 
 
@@ -108,3 +109,53 @@ def test_ci_doc_has_the_workflow():
                    "ci-${{ github.run_id }}", "harness gate", "results/baselines/starter-k2.6.json",
                    "GITHUB_STEP_SUMMARY", "gate.junit.xml"):
         assert needle in text, needle
+
+
+PROFILE = 'name = "mine"\nsuite = "starter"\n[variants."k2.6"]\nruns = 2\n'
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (PROFILE + 'published_pass_at_1 = "58.6"\n',
+     " [variants.'k2.6']: published_pass_at_1: expected a number, got '58.6'"),
+    (PROFILE.replace("runs = 2", "runs = 0"),
+     " [variants.'k2.6']: runs: expected an integer greater than 0, got 0"),
+    (PROFILE + '[agent]\nturn_limit = "250"\n',
+     " [agent]: turn_limit: expected an integer greater than 0, got '250'"),
+    ('mode = "chat"\n' + PROFILE, ": mode: expected one of 'agent', 'single-shot', got 'chat'"),
+    (PROFILE + "publshed = 1\n", " [variants.'k2.6']: unknown key(s) ['publshed']; known: "),
+    ('variants = "k2.6"\n', ": variants: expected a table, got 'k2.6'"),
+])
+def test_profile_files_are_typed(tmp_path, body, message):
+    path = tmp_path / "mine.toml"
+    path.write_text(body)
+    with pytest.raises(ProfileError) as info:
+        load_profile(str(path))
+    assert f"{path}{message}" in str(info.value)
+
+
+def test_a_malformed_profile_stops_report_gate_and_run_with_one_line(tmp_path):
+    """A profile the run names that is there but wrongly typed is an input error (exit 2);
+    one that is not there leaves the reproduction section out, with a warning."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\n[variants."k2.6"]\npublished_pass_at_1 = "high"\n')
+    expected = (f"error: {bad} [variants.'k2.6']: published_pass_at_1: expected a number, "
+                "got 'high'\n")
+    good = make_run(tmp_path / "good", 4, ("k2.6",), 1, seed=1).run_dir
+    run = make_run(tmp_path / "run", 4, ("k2.6",), 1, seed=1, profile=str(bad)).run_dir
+    harness = [sys.executable, "-m", "harness.cli"]
+    saved = subprocess.run([*harness, "baseline", "save", str(good), "--out",
+                            str(tmp_path / "b.json")], capture_output=True, text=True, timeout=120)
+    assert saved.returncode == 0, saved.stderr
+    for command in (["report", str(run)], ["gate", str(run), "--baseline",
+                                            str(tmp_path / "b.json")],
+                    ["run", "--profile", str(bad), "--plan", "--results-dir", str(tmp_path)]):
+        proc = subprocess.run([*harness, *command], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "RUNAPI_API_KEY": "unused"})
+        assert (proc.returncode, proc.stderr) == (2, expected), command
+    missing = make_run(tmp_path / "gone", 4, ("k2.6",), 1, seed=1,
+                       profile=str(tmp_path / "gone.toml")).run_dir
+    proc = subprocess.run([*harness, "report", str(missing)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "reproduction section left out: no profile" in (
+        missing / "report" / "report.md").read_text()

@@ -36,14 +36,14 @@ class Coordinator:
     attempts wait for a slot than the actor has threads (else those waits would hold every
     thread and the release that ends them could never run)."""
 
-    def __init__(self, run_usd: Decimal | None, instance_usd: Decimal | None, spent: Decimal,
+    def __init__(self, run_usd: Decimal | None, attempt_usd: Decimal | None, spent: Decimal,
                  max_concurrency: int = DEFAULT_MAX_CONCURRENCY) -> None:
         self.max_concurrency = max_concurrency
         self._lock = threading.Lock()
         self._limiters: dict[str, AdaptiveLimiter] = {}
         self._leases: dict[int, tuple[str, float, str]] = {}  # lease -> (key, token, node)
         self._next_lease = 0
-        self._budget = Budget(run_usd, instance_usd)
+        self._budget = Budget(run_usd, attempt_usd)
         self._budget.charge(spent)
         self._starts: dict[AttemptKey, list[str]] = {}
         self._calls: dict[AttemptKey, dict[int, UsageSum]] = {}  # per attempt, per run
@@ -178,8 +178,8 @@ class RemoteBudget(Budget):
     """A Budget whose spend lives in the coordinator, so caps hold across the cluster."""
 
     def __init__(self, coordinator: Any, run_usd: Decimal | None,
-                 instance_usd: Decimal | None) -> None:
-        super().__init__(run_usd, instance_usd)
+                 attempt_usd: Decimal | None) -> None:
+        super().__init__(run_usd, attempt_usd)
         self._coordinator = coordinator
 
     @property

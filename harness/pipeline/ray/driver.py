@@ -186,10 +186,10 @@ class RayExecutor:
         actor = coordinator_actor().options(
             name=f"harness-{spec.config.run_id}-{spec.token[:8]}")
         coordinator = actor.remote(seed.run_usd if seed else None,
-                                   seed.instance_usd if seed else None,
+                                   seed.attempt_usd if seed else None,
                                    seed.spent if seed else Decimal(0))
         return RayServices(coordinator, seed.run_usd if seed else None,
-                           seed.instance_usd if seed else None, budgeted=seed is not None)
+                           seed.attempt_usd if seed else None, budgeted=seed is not None)
 
     def _clean_nodes(self, run_id: str) -> None:
         """Remove the run's containers on every alive node that can hold sandboxes."""

@@ -89,7 +89,7 @@ class RayServices:
 
     coordinator: Any
     run_usd: Decimal | None = None
-    instance_usd: Decimal | None = None
+    attempt_usd: Decimal | None = None
     budgeted: bool = False
 
     def docker(self) -> Any:
@@ -103,7 +103,7 @@ class RayServices:
     def budget(self) -> Budget | None:
         if not self.budgeted:
             return None
-        return RemoteBudget(self.coordinator, self.run_usd, self.instance_usd)
+        return RemoteBudget(self.coordinator, self.run_usd, self.attempt_usd)
 
     def usage_log(self) -> UsageLog:
         return CoordinatedUsageLog(self.coordinator, THIS_PROCESS.running)
