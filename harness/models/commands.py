@@ -47,9 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "~/.cache/harness/prices); exit 1 if the endpoint fails")
     prices.add_argument("--variants", default=DEFAULT_CHECK_VARIANTS,
                         help="comma-separated variant names whose models are fetched")
-    prices.add_argument("--base-url", help="the gateway (default: the first variant's base "
-                                           "URL); the schedules are at its root, "
-                                           "/api/v1/price_schedules")
+    add_options(prices, "--base-url")  # the schedules are at its root: /api/v1/price_schedules
     prices.set_defaults(func=cmd_prices)
 
     balance = sub.add_parser("balance", help="the account's balance and spending, from the "
@@ -57,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     balance.add_argument("--variants", default="k2.6",
                          help="the variant whose endpoint and key are asked (the first, "
                               "if several)")
-    balance.add_argument("--base-url", help="the gateway (default: the variant's base URL)")
+    add_options(balance, "--base-url")  # the balance is at its root: /api/v1/me/balance
     balance.set_defaults(func=cmd_balance)
 
     fake = subparsers.add_parser(
