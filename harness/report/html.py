@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from harness.agent.loop import ExitStatus
-from harness.agent.trajectory import trajectory_name
+from harness.agent.trajectory import LEGACY_TRAJECTORY_NAME, trajectory_name
 from harness.evaluation.grading import EvalStatus
 from harness.report import costs, svg
 from harness.report import format as fmt
@@ -21,7 +21,9 @@ from harness.report.build import Report
 from harness.report.defaults import DEFAULT_TABLE_LIMIT
 from harness.report.methods import METHODS
 
-ARTIFACTS = (("patch.diff", "diff"), ("test_output.txt", "log"))  # and the trajectory
+# The attempt's files a row links; the trajectory's own name comes from the record's paths
+# (else `<instance_id>.traj.json`, else the name older runs wrote).
+ARTIFACTS = (("patch.diff", "diff"), ("test_output.txt", "log"), (LEGACY_TRAJECTORY_NAME, "traj"))
 OFFICIAL_LOG = ("official_output.txt", "official")  # suites with an official grader
 SYMBOLS = {"resolved": "✓", "unresolved": "✗", "infra_error": "⚠", "unsubmitted": "–"}
 # Every exit and evaluation status by the kind of ending it is; each kind has one CSS class

@@ -187,7 +187,7 @@ def _every_status_records() -> list[dict]:
     endings += [{"exit_status": str(s), "eval_status": None, "apply_method": None, "tests": None}
                 for s in ExitStatus if s is not ExitStatus.SUBMITTED]
     endings.append({"exit_status": "submitted", "eval_status": "resolved", "grader": "official",
-                    "checked_status": "unchecked", "checked_resolved": None})
+                    "checked_status": "unchecked", "checked_resolved": False})
     records = []
     for n, ending in enumerate(endings):
         repo = ("acme/widgets", "acme/gears")[n % 2]
