@@ -219,3 +219,65 @@ def test_forecast_from_a_folder_that_is_no_run_is_a_clear_error(tmp_path, run_id
                         "--forecast-from", str(tmp_path), "--plan")
     assert proc.returncode == 2
     assert f"--forecast-from {tmp_path}: no records.jsonl there" in proc.stderr
+
+
+RECOVER_VARIANT = LIVE_VARIANT.replace('"k2.6-live"', '"k2.6-live-recover"') + \
+    "recover_by_task_id = true\n"
+
+
+def lose_first_reply(usage: dict[str, int]):
+    """look_then_submit, with each attempt's first reply cut mid-stream after its 200 (and
+    its X-RunAPI-Task-Id). A replay or a task lookup is served from the store: never here."""
+    inner = look_then_submit(usage)
+
+    def script(request) -> Reply:
+        reply = inner(request)
+        if not any(m["role"] == "tool" for m in request.body["messages"]):
+            reply.fault = "disconnect"
+        return reply
+    return script
+
+
+def test_replayed_and_recovered_replies_are_priced_once_and_equal_the_billed_delta(tmp_path,
+                                                                                   run_id):
+    """Issue 14's end-to-end check: live prices refreshed, one variant's lost replies replayed
+    by their Idempotency-Key and the other's recovered by task id, in one run; the priced
+    cost equals what the server billed, and the report shows both."""
+    variants = tmp_path / "variants.toml"
+    variants.write_text(LIVE_VARIANT + "\n" + RECOVER_VARIANT)
+    env = {"HARNESS_VARIANTS": str(variants)}
+    ledger = FakeLedger([LIVE_ROW], as_of="2026-12-01T08:30:00.000000Z",
+                        spent_cents_total=5_000)
+    with FakeModelServer(lose_first_reply(BIG), api_key=KEY, ledger=ledger) as server:
+        refresh = harness(tmp_path, "models", "prices", "--refresh", "--variants",
+                          "k2.6-live,k2.6-live-recover", "--base-url", server.base_url, env=env)
+        assert refresh.returncode == 0, refresh.stderr
+        proc = run_mini(tmp_path, server, "--variants", "k2.6-live,k2.6-live-recover",
+                        "--run-id", run_id, "--key-dedicated", env=env)
+        generations = len(server.generations)
+        exact_cents = ledger.spent_cents
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    records = {r["variant"]: r for r in run_records(tmp_path / "results", run_id)}
+    assert set(records) == {"k2.6-live", "k2.6-live-recover"}
+    assert generations == 4  # two calls per attempt, each generated once
+    run_dir = tmp_path / "results" / run_id
+    sources = {}
+    for variant, record in records.items():
+        assert record["price_table"].startswith("runapi-live@")
+        assert record["usage"]["calls"] == 2 and record["usage"]["unknown_usage_calls"] == 0
+        trajectory = json.loads((run_dir / record["paths"]["trajectory"]).read_text())
+        sources[variant] = [s["model_call"]["reply_source"] for s in trajectory["steps"]
+                            if "model_call" in s]
+    assert sources == {"k2.6-live": ["replayed_by_key", "fresh"],
+                       "k2.6-live-recover": ["recovered_by_task_id", "fresh"]}
+    priced = sum(r["cost_usd"] for r in records.values())
+    per_call = 160_000 * 0.95e-6 + 50_000 * 0.16e-6 + 20_017 * 4e-6
+    assert priced == pytest.approx(4 * per_call, abs=1e-9)  # each lost reply priced once
+    assert float(exact_cents) == pytest.approx(priced * 100, abs=1e-6)
+    (session,) = json.loads((run_dir / "account.json").read_text())["sessions"]
+    billed_cents = session["end"][0]["spent_cents_total"] - session["start"][0]["spent_cents_total"]
+    assert abs(billed_cents - priced * 100) < 1
+    text = section(report_md(tmp_path, run_id), "Cost: priced vs billed")
+    (row,) = [line for line in text.splitlines() if line.startswith(f"| {run_id}")]
+    assert f"${priced:,.4f}" in row and f"${billed_cents / 100:,.4f}" in row
+    assert "within the threshold" in row
