@@ -90,5 +90,6 @@ def test_eval_in_a_piped_log_gets_plain_lines(tmp_path, run_id, docker_client):
                             run_id, "--results-dir", str(tmp_path / "results")], os.environ)
     assert proc.returncode == 0, proc.stderr
     assert "\r" not in proc.stderr
-    assert ("[evaluate 1/1] calc__calc-1 gold: resolved | 1 resolved, 0 verdict(s) reused"
-            in proc.stderr.splitlines())
+    # An eval is a run: the same plain lines, with the same tally.
+    assert ("[evaluate 1/1] calc__calc-1 gold attempt 0: resolved | gold 1/1 resolved | "
+            "0 infra errors | spent $0.0000" in proc.stderr.splitlines())
