@@ -140,6 +140,15 @@ def _endpoint(variant: Variant, base_url: str | None) -> tuple[str, str | None]:
     return variant.resolve_base_url(base_url), key
 
 
+def _gateway(args: argparse.Namespace) -> tuple[list[Variant], str, str | None]:
+    """The variants `--variants` names and the gateway of the first (its base URL and key);
+    ModelConfigError when one is not defined or none is named."""
+    variants = _selected(args.variants)
+    if not variants:
+        raise ModelConfigError("--variants names no variant")
+    return (variants, *_endpoint(variants[0], args.base_url))
+
+
 def cmd_prices(args: argparse.Namespace) -> int:
     if not args.refresh:
         return _list_tables()
@@ -147,14 +156,10 @@ def cmd_prices(args: argparse.Namespace) -> int:
     from harness.models.live_prices import LIVE_TABLE, refresh
 
     try:
-        variants = _selected(args.variants)
+        variants, url, key = _gateway(args)
     except ModelConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if not variants:
-        print("error: --variants names no variant", file=sys.stderr)
-        return 2
-    url, key = _endpoint(variants[0], args.base_url)
     try:
         done = refresh(url, key, {v.model: v.price_name for v in variants})
     except (GatewayError, ValueError) as exc:
@@ -193,14 +198,10 @@ def cmd_balance(args: argparse.Namespace) -> int:
     from harness.models.gateway import GatewayError, api_root, fetch_balance
 
     try:
-        variants = _selected(args.variants)
+        variants, url, key = _gateway(args)
     except ModelConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if not variants:
-        print("error: --variants names no variant", file=sys.stderr)
-        return 2
-    url, key = _endpoint(variants[0], args.base_url)
     try:
         balance = fetch_balance(url, key)
     except GatewayError as exc:
