@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from harness.exits import exits_2_on
 from harness.models.errors import FatalModelError, ModelConfigError
 from harness.models.pricing import (
     PRICES_DIR,
@@ -149,17 +150,14 @@ def _gateway(args: argparse.Namespace) -> tuple[list[Variant], str, str | None]:
     return (variants, *_endpoint(variants[0], args.base_url))
 
 
+@exits_2_on(ModelConfigError)
 def cmd_prices(args: argparse.Namespace) -> int:
     if not args.refresh:
         return _list_tables()
     from harness.models.gateway import GatewayError
     from harness.models.live_prices import LIVE_TABLE, refresh
 
-    try:
-        variants, url, key = _gateway(args)
-    except ModelConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    variants, url, key = _gateway(args)
     try:
         done = refresh(url, key, {v.model: v.price_name for v in variants})
     except (GatewayError, ValueError) as exc:
@@ -194,14 +192,11 @@ def _list_tables() -> int:
     return 1 if failed else 0
 
 
+@exits_2_on(ModelConfigError)
 def cmd_balance(args: argparse.Namespace) -> int:
     from harness.models.gateway import GatewayError, api_root, fetch_balance
 
-    try:
-        variants, url, key = _gateway(args)
-    except ModelConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    _, url, key = _gateway(args)
     try:
         balance = fetch_balance(url, key)
     except GatewayError as exc:
