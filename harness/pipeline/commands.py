@@ -295,7 +295,10 @@ def suite_ref(options: CommonOptions) -> str:
 
 
 def _eval_spec(options: CommonOptions, selection: Selection,
-               patches: dict[str, dict[str, str]], run_id: str) -> RunSpec:
+               patches: dict[str, dict[str, str]], run_id: str, baselines: bool) -> RunSpec:
+    """The run that grades `patches` (variant -> instance_id -> patch): a predictions file's,
+    submitted as they are, or with `baselines` the harness's own gold and empty ones (empty
+    is then run with no change at all, as the baseline)."""
     official = official_grader(selection.suite, grader_options(options))
     warn_unofficial(official, selection.instances)
     limits = sandbox_limits(options, selection.suite)
@@ -312,16 +315,16 @@ def _eval_spec(options: CommonOptions, selection: Selection,
         sandbox=limits, predictions_digest=digest(*graded))
     return RunSpec(config, suite_ref(options), str((options.results_dir / run_id).resolve()),
                    base_from=options.base_from, cpus=limits.cpus, memory=limits.memory,
-                   predictions={v: rows for v, rows in patches.items() if v not in BASELINES})
+                   predictions={} if baselines else patches)
 
 
 def _execute(options: CommonOptions, selection: Selection,
-             patches: dict[str, dict[str, str]], run_id: str
+             patches: dict[str, dict[str, str]], run_id: str, *, baselines: bool = False
              ) -> tuple[Path, list[EvalResult], dict[str, dict]]:
     """Grade the patches as a run (same executor, records, files and Ctrl-C handling as
     `harness run`); a run id graded before keeps its verdicts, except infra errors, which
     are graded again."""
-    spec = _eval_spec(options, selection, patches, run_id)
+    spec = _eval_spec(options, selection, patches, run_id, baselines)
     results_dir = Path(spec.run_dir)
     _refuse_other_runs(results_dir, spec.config.to_json())
     redo = frozenset({"infra_error"})
@@ -407,7 +410,8 @@ def evaluate_predictions(options: EvalOptions) -> EvalOutcome:
                          f"suite {selection.suite.name} ({len(selection.instances)} selected); "
                          "nothing to grade")
     run_id = new_run_id(options, "eval")
-    results_dir, results, reports = _execute(options, selection, patches, run_id)
+    results_dir, results, reports = _execute(options, selection, patches, run_id,
+                                             baselines=options.predictions in BASELINES)
     return EvalOutcome(run_id, results_dir, results, reports)
 
 
@@ -435,7 +439,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                for name in BASELINES}
     run_id = new_run_id(options, f"validate-{selection.suite.name}")
     with resume_hint(args, run_id, KEPT_VERDICTS):
-        results_dir, results, reports = _execute(options, selection, patches, run_id)
+        results_dir, results, reports = _execute(options, selection, patches, run_id,
+                                                 baselines=True)
     broken = validation_problems(results)
     disputed = {r.instance_id: [] for r in results if r.disputes}
     for result in results:

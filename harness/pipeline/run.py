@@ -233,7 +233,7 @@ def build_generators(spec: RunSpec, sandbox: SandboxContext, usage_log: UsageLog
     generators: dict[str, Generator] = {name: BaselineGenerator(name)
                                         for name in config.variants if name in BASELINES}
     generators.update({name: PredictionGenerator(patches)
-                       for name, patches in spec.predictions.items() if name not in BASELINES})
+                       for name, patches in spec.predictions.items()})
     for name in model_variants(spec):
         client = _model_client(spec, name, usage_log, redactor)
         if config.mode == "agent":
@@ -358,7 +358,7 @@ class AttemptContext:
         # Every call of every try, from the call log: a reply lost after its 2xx is a call
         # there but no step of a trajectory.
         usage = _sum_usage([self.usage_log.take(unit.scope), earlier])
-        if self.config.mode == PREDICTIONS and unit.variant not in BASELINES:
+        if unit.variant in self.spec.predictions:
             usage.update(cost_usd=None, price_table=None)  # what the patch cost is unknown
         carried = _sum_usage([earlier]) if earlier.calls or earlier.failed_calls else None
         infra = generation.error if generation.infra_error else None

@@ -182,3 +182,19 @@ def test_model_names_that_are_paths_stay_inside_the_run_folder(tmp_path, mini_in
     folders = {p.name for p in run_dir.iterdir() if p.is_dir()}
     assert folders == {"_..", "_config.json", "etc__harness-x", "_records.jsonl"}
     assert not Path("/etc/harness-x").exists()
+
+
+def test_a_predictions_file_naming_a_baseline_is_graded_as_written(tmp_path, mini_instance):
+    """A file's model may be called `gold` or `empty`: its own patches are graded (an empty
+    one as an empty patch), never the harness's baselines, and their cost is unknown."""
+    preds = write_predictions(tmp_path / "p.jsonl", [
+        {"instance_id": mini_instance.instance_id, "model_name_or_path": "gold",
+         "model_patch": ""}])
+    proc = harness("eval", "--suite", str(MINI / "suite.toml"), "--predictions", str(preds),
+                   "--run-id", "named-gold", "--results-dir", str(tmp_path / "results"),
+                   "--no-progress", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (record,) = run_records(tmp_path / "results", "named-gold")
+    assert record["variant"] == "gold" and record["mode"] == "predictions"
+    assert record["eval_status"] == "empty_patch" and not record["resolved"]
+    assert record["cost_usd"] is None
