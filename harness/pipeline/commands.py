@@ -44,7 +44,6 @@ from harness.pipeline.evaluate import write_reports
 from harness.pipeline.executor import Executor, LocalExecutor
 from harness.pipeline.predictions import PredictionError, load_predictions
 from harness.pipeline.record_schema import AttemptRecord
-from harness.pipeline.records import read_records
 from harness.pipeline.run import (
     BASELINES,
     PREDICTIONS,
@@ -52,7 +51,6 @@ from harness.pipeline.run import (
     Run,
     RunConfig,
     RunSpec,
-    redo_matches,
 )
 from harness.sandbox.container import add_sandbox_arguments, sandbox_limits
 from harness.sandbox.engine import (
@@ -327,25 +325,22 @@ def _execute(options: CommonOptions, selection: Selection,
     spec = _eval_spec(options, selection, patches, run_id, baselines)
     results_dir = Path(spec.run_dir)
     _refuse_other_runs(results_dir, spec.config.to_json())
-    redo = frozenset({"infra_error"})
-    finished = {key for key, record in read_records(results_dir / "records.jsonl").items()
-                if not redo_matches(record, redo)}
     run = Run(spec, selection.instances, make_executor(options),
-              progress=not options.no_progress, redo=redo)
+              progress=not options.no_progress, redo=frozenset({"infra_error"}))
     try:
         records = run.execute()
     except (ConfigMismatch, RunConfigError) as exc:
         raise UsageError(str(exc)) from exc
-    results = [_result(results_dir, record) for record in records.values()]
+    results = [r for record in records.values()
+               if (r := _result(results_dir, record)) is not None]
     submitted = {v: [i.instance_id for i in selection.instances if i.instance_id in rows]
                  for v, rows in patches.items()}
     extra = {"run_id": run_id, "suite": selection.suite.name, "grader": spec.config.grader,
              "sandbox": asdict(spec.config.sandbox), "suite_version": selection.suite.version,
              "suite_digest": selection.suite.digest, "skipped_bad_rows": selection.skipped_rows,
-             "reused_verdicts": len(finished & set(records))}
-    reports = write_reports(results_dir, selection.instances, submitted,
-                            [r for r in results if r is not None], extra)
-    return results_dir, [r for r in results if r is not None], reports
+             "reused_verdicts": run.kept}
+    reports = write_reports(results_dir, selection.instances, submitted, results, extra)
+    return results_dir, results, reports
 
 
 def _result(run_dir: Path, record: AttemptRecord) -> EvalResult | None:

@@ -454,6 +454,7 @@ class Run:
         self.stop = threading.Event()
         self.stopped_by_budget = False
         self.duplicates = 0
+        self.kept = 0  # finished attempts this execution kept (not run again)
         self._lock = threading.Lock()
 
     def units(self) -> list[Unit]:
@@ -486,6 +487,7 @@ class Run:
     def execute(self) -> dict[AttemptKey, AttemptRecord]:
         """Run what is left; return every record of the run (old and new)."""
         done, todo = self.plan()
+        self.kept = len(done)
         if not todo:
             self._write_predictions(done)
             return done
