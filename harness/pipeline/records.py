@@ -102,26 +102,29 @@ def parse_record(line: bytes | str, path: Path, number: int) -> AttemptRecord:
         raise RecordError(f"{where}: wrong type for {wrong}") from exc
 
 
-def read_record_lines(path: Path) -> tuple[list[tuple[int, bytes]], list[str]]:
-    """The numbered non-empty lines of a records file, torn tail dropped (with a warning)."""
+def read_record_data(path: Path) -> tuple[bytes, list[str]]:
+    """A records file's bytes, torn tail dropped (with a warning)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RecordError(f"{path}: cannot read records ({exc.strerror})") from exc
-    data, warnings = split_torn_tail(data, path)
-    lines = [(number, raw) for number, raw in enumerate(data.split(b"\n"), start=1)
-             if raw.strip()]
-    return lines, warnings
+    return split_torn_tail(data, path)
+
+
+def record_lines(data: bytes) -> list[tuple[int, bytes]]:
+    """The numbered non-empty lines of a records file's bytes."""
+    return [(number, raw) for number, raw in enumerate(data.split(b"\n"), start=1)
+            if raw.strip()]
 
 
 def read_records(path: Path) -> dict[AttemptKey, AttemptRecord]:
     """The last record per attempt (a missing file: none). A malformed line is an error."""
     if not path.is_file():
         return {}
-    lines, warnings = read_record_lines(path)
+    data, warnings = read_record_data(path)
     for warning in warnings:
         log.warning("%s", warning)
-    records = (parse_record(raw, path, number) for number, raw in lines)
+    records = (parse_record(raw, path, number) for number, raw in record_lines(data))
     return {record.key: record for record in records}
 
 

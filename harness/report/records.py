@@ -22,10 +22,9 @@ from harness.pipeline.record_schema import (
     nested_model,
     unwrap_optional,
 )
-from harness.pipeline.records import RecordError, parse_record, read_record_lines
+from harness.pipeline.records import RecordError, parse_record, read_record_data, record_lines
 
 log = logging.getLogger(__name__)
-
 
 
 class RunInputError(ValueError):
@@ -123,11 +122,11 @@ def read_records(path: Path) -> tuple[pd.DataFrame, list[str]]:
     The torn-tail rule and the record model are those of the writer's module
     (harness.pipeline.records); a bad line is an error naming the file, line and field."""
     try:
-        lines, warnings = read_record_lines(path)
+        data, warnings = read_record_data(path)
     except RecordError as exc:
         raise RunInputError(str(exc)) from exc
-    data = b"".join(raw + b"\n" for _, raw in lines)
-    table = (_table_fast(data) if data else None) or _table_checked(lines, path)
+    table = (_table_fast(data) if data.strip() else None) or _table_checked(record_lines(data),
+                                                                             path)
     frame = table.flatten().to_pandas(strings_to_categorical=True)
     frame.columns = [flat_column(c) for c in frame.columns]
     versions = set(frame["schema"].dropna().astype(int)) - {RECORD_SCHEMA}
