@@ -21,7 +21,7 @@ from pathlib import Path
 from harness.fsutil import write_atomic
 from harness.models import CallUsage, ModelConfigError, Variant
 from harness.models.pricing import model_price, price_tokens, table_for, unpriced_reason
-from harness.pipeline.record_schema import AttemptRecord
+from harness.pipeline.record_schema import AttemptRecord, TokenUsage
 from harness.pipeline.records import read_records
 from harness.report.stats import t_total_interval
 
@@ -35,29 +35,14 @@ class ForecastInputError(ValueError):
     """A `--forecast-from` directory that cannot be read; the message names it."""
 
 
-@dataclass(frozen=True)
-class AttemptTokens:
-    """One measured attempt's token totals (prompt includes cached)."""
-
-    prompt_tokens: int
-    cached_tokens: int
-    completion_tokens: int
-    unknown_usage_calls: int = 0
-
-    @classmethod
-    def of(cls, record: AttemptRecord) -> AttemptTokens:
-        usage = record.usage
-        return cls(usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens,
-                   usage.unknown_usage_calls)
-
-
-def measured_attempts(run_dirs: Iterable[Path], variant: str) -> tuple[list[AttemptTokens],
+def measured_attempts(run_dirs: Iterable[Path], variant: str) -> tuple[list[TokenUsage],
                                                                        list[str]]:
-    """Every finished attempt of `variant` in `run_dirs`, and the dirs that had some."""
-    samples: list[AttemptTokens] = []
+    """The token totals of every finished attempt of `variant` in `run_dirs` (prompt
+    includes cached), and the dirs that had some."""
+    samples: list[TokenUsage] = []
     sources = []
     for run_dir in run_dirs:
-        found = [AttemptTokens.of(r) for r in read_records(run_dir / "records.jsonl").values()
+        found = [r.usage for r in read_records(run_dir / "records.jsonl").values()
                  if r.variant == variant and r.mode != "baseline"]
         if found:
             samples += found
@@ -106,7 +91,7 @@ class VariantForecast:
                 + (f"; {self.note}" if self.note else ""))
 
 
-def forecast_variant(variant: Variant, planned: int, samples: Sequence[AttemptTokens],
+def forecast_variant(variant: Variant, planned: int, samples: Sequence[TokenUsage],
                      sources: list[str]) -> VariantForecast:
     """The forecast for `planned` attempts of `variant` from `samples` (pure but for reading
     the variant's price table)."""
