@@ -26,7 +26,8 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
+
+from harness.models.gateway import api_root
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 TASK_ID_HEADER = "x-runapi-task-id"
@@ -41,9 +42,8 @@ def new_idempotency_key() -> str:
 
 
 def task_url(base_url: str, task_id: str) -> str:
-    """`GET /api/v1/tasks/{id}` on the host root of `base_url` (whatever its path)."""
-    parts = urlsplit(base_url)
-    return f"{parts.scheme}://{parts.netloc}{TASK_PATH}{task_id}"
+    """`GET /api/v1/tasks/{id}` on the gateway's API root (as its account API)."""
+    return f"{api_root(base_url)}{TASK_PATH}{task_id}"
 
 
 @dataclass

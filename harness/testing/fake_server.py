@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from harness.models.gateway import BALANCE_PATH, SCHEDULES_PATH
+from harness.models.replay import TASK_PATH
 from harness.testing import render, render_responses
 from harness.testing.fake_billing import FakeLedger
 from harness.testing.idempotency import (
@@ -41,7 +42,6 @@ from harness.testing.kimi_rules import check_kimi_request, thinking_enabled
 from harness.testing.script import Reply, as_reply, default_reply
 
 DEFAULT_MODELS = ("kimi-k2.5", "kimi-k2.6")
-TASK_PATH = "/api/v1/tasks/"
 ScriptFn = Callable[["RecordedRequest"], Reply | dict[str, Any] | None]
 
 
