@@ -35,19 +35,20 @@ class ForecastInputError(ValueError):
     """A `--forecast-from` directory that cannot be read; the message names it."""
 
 
-def measured_attempts(run_dirs: Iterable[Path], variant: str) -> tuple[list[TokenUsage],
-                                                                       list[str]]:
-    """The token totals of every finished attempt of `variant` in `run_dirs` (prompt
-    includes cached), and the dirs that had some."""
-    samples: list[TokenUsage] = []
-    sources = []
+def measured_attempts(run_dirs: Iterable[Path]) -> dict[str, tuple[list[TokenUsage], list[str]]]:
+    """Per variant, the token totals of every finished attempt in `run_dirs` (prompt
+    includes cached; baselines left out), and the dirs that had some. Each dir is read
+    once."""
+    measured: dict[str, tuple[list[TokenUsage], list[str]]] = {}
     for run_dir in run_dirs:
-        found = [r.usage for r in read_records(run_dir / "records.jsonl").values()
-                 if r.variant == variant and r.mode != "baseline"]
-        if found:
-            samples += found
-            sources.append(str(run_dir))
-    return samples, sources
+        for record in read_records(run_dir / "records.jsonl").values():
+            if record.mode == "baseline":
+                continue
+            samples, sources = measured.setdefault(record.variant, ([], []))
+            samples.append(record.usage)
+            if str(run_dir) not in sources:
+                sources.append(str(run_dir))
+    return measured
 
 
 def check_sources(run_dirs: Sequence[Path]) -> list[Path]:

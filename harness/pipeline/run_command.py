@@ -393,10 +393,11 @@ def _forecasts(options: RunOptions, spec: RunSpec, todo: list[Unit]) -> list[Var
     if (own / "records.jsonl").is_file() and own.resolve() not in sources:
         sources.append(own.resolve())
     planned = Counter(u.variant for u in todo)
+    measured = measured_attempts(sources)
     forecasts = []
     for name in model_variants(spec):
         if planned[name]:
-            samples, used = measured_attempts(sources, name)
+            samples, used = measured.get(name, ([], []))
             forecasts.append(forecast_variant(spec.variant(name), planned[name], samples, used))
     return forecasts
 
