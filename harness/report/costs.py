@@ -140,6 +140,9 @@ class ForecastCheck:
     actual_usd: float
     price_table: str
     note: str = ""
+    # Some finished attempts are unpriced or priced without some calls: the actual cost is
+    # at least `actual_usd`, so only a floor above the interval is a verdict.
+    actual_floor: bool = False
 
     @property
     def complete(self) -> bool:
@@ -149,6 +152,8 @@ class ForecastCheck:
     def within(self) -> bool | None:
         if not self.complete or self.low_usd is None or self.high_usd is None:
             return None
+        if self.actual_floor:
+            return False if self.actual_usd > self.high_usd else None
         return self.low_usd <= self.actual_usd <= self.high_usd
 
 
@@ -161,12 +166,13 @@ def forecast_checks(run_id: str, forecast: dict[str, Any],
             continue
         mine = records[records["variant"].astype(str) == str(entry["variant"])]
         cost = float(mine["cost_usd"].fillna(0).sum()) if not mine.empty else 0.0
+        floor = bool(mine["cost_usd"].isna().any() or mine["cost_lower_bound"].eq(True).any())
         checks.append(ForecastCheck(
             run_id, str(entry["variant"]), int(entry.get("planned_attempts") or 0),
             entry.get("expected_usd"), entry.get("low_usd"), entry.get("high_usd"),
             len(mine) - int(entry.get("finished_before") or 0),
             cost - float(entry.get("cost_before_usd") or 0.0),
-            str(entry.get("price_table") or ""), str(entry.get("note") or "")))
+            str(entry.get("price_table") or ""), str(entry.get("note") or ""), floor))
     return checks
 
 
@@ -179,7 +185,8 @@ def forecast_rows(checks: list[ForecastCheck]) -> tuple[list[str], list[list[str
     for c in checks:
         interval = ("–" if c.low_usd is None or c.high_usd is None
                     else f"{_usd(c.low_usd)} to {_usd(c.high_usd)}")
-        actual = _usd(c.actual_usd) + ("" if c.complete else f" ({c.done} of {c.planned} done)")
+        actual = _usd(c.actual_usd, c.actual_floor) + (
+            "" if c.complete else f" ({c.done} of {c.planned} done)")
         within = {True: "yes", False: "NO", None: "–"}[c.within]
         rows.append([c.run_id, c.variant, str(c.planned), _usd(c.expected_usd), interval,
                      actual, within])

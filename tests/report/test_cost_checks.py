@@ -6,10 +6,11 @@ import math
 import random
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from harness.models.usage import UsageSum
-from harness.report.costs import billed_cents, reconcile
+from harness.report.costs import billed_cents, forecast_checks, forecast_rows, reconcile
 from harness.report.stats import t_quantile, t_total_interval
 
 # Student t 0.975 quantiles (tables): the interval's multiplier for 95%.
@@ -79,3 +80,24 @@ def test_a_gap_is_flagged_above_both_the_threshold_and_the_rounding():
     assert check.flagged and check.gap_usd == pytest.approx(0.11)
     assert check.gap_pct == pytest.approx(110.0) and not check.key_dedicated
     assert not reconcile("r", account, priced("0.1000"), threshold_pct=200).flagged
+
+
+def test_an_actual_cost_with_unpriced_attempts_is_a_floor_not_a_verdict():
+    """Unpriced attempts add nothing to the actual cost: it is shown as `≥ $x`, and it is
+    "within the interval" only if known; a floor above the interval is still NO."""
+    forecast = {"variants": [{"variant": "k2.6", "planned_attempts": 2, "expected_usd": 2.0,
+                              "low_usd": 1.0, "high_usd": 3.0, "price_table": "t@1"}]}
+
+    def frame(costs, lower_bound=(False, False)):
+        return pd.DataFrame({"variant": ["k2.6", "k2.6"], "cost_usd": costs,
+                             "cost_lower_bound": list(lower_bound)})
+
+    (known,) = forecast_checks("r", forecast, frame([1.0, 1.0]))
+    assert known.within is True and not known.actual_floor
+    (unpriced,) = forecast_checks("r", forecast, frame([1.0, None]))
+    assert unpriced.actual_floor and unpriced.within is None
+    assert forecast_rows([unpriced])[1][0][5] == "≥ $1.0000"
+    (partial,) = forecast_checks("r", forecast, frame([1.0, 1.5], (False, True)))
+    assert partial.actual_floor and partial.within is None
+    (over,) = forecast_checks("r", forecast, frame([2.0, 2.5], (True, False)))
+    assert over.within is False
