@@ -61,7 +61,8 @@ class CarriedOver(_Part):
 class Paths(_Part):
     dir: str = Field(description="`<variant>/attempt-<k>/<instance_id>`")
     trajectory: str | None = Field(None, description=(
-        "`<dir>/<instance_id>.traj.json`; baselines write none"))
+        "`<dir>/<instance_id>.traj.json`; null for baselines and graded predictions, which "
+        "write none"))
 
 
 EVAL_STATUS_TEXT = (

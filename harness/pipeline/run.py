@@ -388,7 +388,8 @@ class AttemptContext:
             binary_files=generation.binary_files,
             retries=len(tries) - 1,
             paths=Paths(dir=str(relative), trajectory=str(
-                relative / trajectory_name(unit.instance.instance_id))),
+                relative / trajectory_name(unit.instance.instance_id))
+                if generation.trajectory else None),  # baselines and predictions write none
             finished_at=finished_now(),
         )
 
