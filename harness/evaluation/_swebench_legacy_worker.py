@@ -19,7 +19,7 @@ import sys
 EXPECTED_RELEASE = sys.argv[1] if len(sys.argv) > 1 else "4.1.0"
 
 # Running a script puts its folder first on sys.path; this folder's modules (grading.py,
-# parsers.py, ...) must not shadow anything 4.1.0 imports.
+# the parsers package, ...) must not shadow anything 4.1.0 imports.
 _here = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
 
