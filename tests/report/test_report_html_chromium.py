@@ -17,7 +17,7 @@ import pytest
 
 from harness.agent.loop import ExitStatus
 from harness.evaluation.grading import EvalStatus
-from harness.report import html, svg
+from harness.report import html_style, svg
 from harness.report.synthetic import make_record, make_run, write_run
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -222,16 +222,16 @@ def _kind_pixels(shot: Path) -> dict[str, int]:
     pixels = decode_png(shot)
     return {kind: int(np.all(pixels == tuple(int(bg[i:i + 2], 16) for i in (1, 3, 5)),
                              axis=2).sum())
-            for kind, (bg, _) in html.STATUS_COLOURS.items()}
+            for kind, (bg, _) in html_style.STATUS_COLOURS.items()}
 
 
 def test_every_status_has_one_class_and_kinds_have_distinct_colours():
     every = {str(s) for s in (*ExitStatus, *EvalStatus)} | {"unsubmitted"}
-    assert every <= set(html.STATUS_CLASS), every - set(html.STATUS_CLASS)
-    assert set(html.STATUS_COLOURS) == set(html.STATUS_KINDS)
-    backgrounds = [bg for bg, _ in html.STATUS_COLOURS.values()]
+    assert every <= set(html_style.STATUS_CLASS), every - set(html_style.STATUS_CLASS)
+    assert set(html_style.STATUS_COLOURS) == set(html_style.STATUS_KINDS)
+    backgrounds = [bg for bg, _ in html_style.STATUS_COLOURS.values()]
     assert len(set(backgrounds)) == len(backgrounds)
-    assert html.status_class("no_such_status") == "st-other"
+    assert html_style.status_class("no_such_status") == "st-other"
 
 
 def test_status_colours_on_screen_and_a_status_filter_hides_other_rows(chromium, triage_report,
