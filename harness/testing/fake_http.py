@@ -13,9 +13,9 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+import harness.testing.render as render
 from harness.models.gateway import BALANCE_PATH, SCHEDULES_PATH
 from harness.models.replay import TASK_PATH
-from harness.testing import render
 from harness.testing.fake_wire import error_body, json_body, presented_keys, sse_lines
 from harness.testing.idempotency import (
     CONFLICT_TYPE,

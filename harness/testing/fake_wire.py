@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness.testing import render, render_responses
+import harness.testing.render as render
+import harness.testing.render_responses as render_responses
 
 
 def presented_keys(headers: dict[str, str]) -> set[str]:
