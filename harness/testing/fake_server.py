@@ -196,7 +196,7 @@ class FakeModelServer:
         return self.latency * (random.uniform(1 - jitter, 1 + jitter) if jitter else 1.0)
 
     def listed_models(self) -> list[str]:
-        """The ids `GET /v1/models` lists: the accepted ones, or the defaults if any is accepted."""
+        """What `GET /v1/models` lists: the accepted ids, else (any id accepted) the defaults."""
         return sorted(self.models or DEFAULT_MODELS)
 
     # -- admission -------------------------------------------------------------------------------
