@@ -50,5 +50,5 @@ Options = TypeVar("Options")
 def options_from(kind: type[Options], args: argparse.Namespace) -> Options:
     """The options dataclass `kind` a parsed command line holds (the fields it has no option
     for keep their defaults)."""
-    return kind(**{f.name: getattr(args, f.name) for f in fields(kind)  # type: ignore[arg-type]
+    return kind(**{f.name: getattr(args, f.name) for f in fields(kind)
                    if hasattr(args, f.name)})
