@@ -26,8 +26,9 @@ from typing import Any
 
 import pandas as pd
 
-from harness.pipeline.commands import EvalOptions, EvalOutcome, UsageError, evaluate_predictions
-from harness.pipeline.run_command import PreflightFailed, RunOptions, execute_run, plan_run
+from harness.errors import UsageError
+from harness.pipeline.evaluate import EvalOptions, EvalOutcome, evaluate_predictions
+from harness.pipeline.plan import PreflightFailed, RunOptions, execute_run, plan_run
 from harness.report.build import build_report
 from harness.report.outputs import attempts_frame, summary_csv_frame
 from harness.report.records import RunInputError, load_run

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from harness import api
-from harness.report import commands as report_commands
+from harness.cli import report as report_commands
 from harness.testing import FakeModelServer, Reply
 
 MINI = Path(__file__).parent / "fixtures" / "mini" / "suite.toml"

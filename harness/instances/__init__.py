@@ -10,12 +10,7 @@ from harness.instances.loaders import (
     read_rows,
 )
 from harness.instances.model import Instance, RowOrigin
-from harness.instances.select import (
-    SelectionError,
-    add_selection_arguments,
-    select_instances,
-    selection_kwargs,
-)
+from harness.instances.select import SelectionError, select_instances, selection_kwargs
 
 __all__ = [
     "ImageNameError",
@@ -25,7 +20,6 @@ __all__ = [
     "RowOrigin",
     "SelectionError",
     "SourceUnavailable",
-    "add_selection_arguments",
     "image_fields",
     "image_name",
     "load_instances",

@@ -1,15 +1,12 @@
-"""Choosing which instances a command works on, and the command-line options every command
-shares for it."""
+"""Choosing which instances a command works on. The command line's flags for it are the CLI's;
+the typed selection options are the suite commands' (`selection_kwargs` reads them)."""
 
 from __future__ import annotations
 
-import argparse
 import random
 from collections.abc import Iterable, Sequence
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from harness.argtypes import positive_int
 from harness.instances.model import Instance
 
 
@@ -55,40 +52,20 @@ def _check_known(what: str, wanted: set[str], known: set[str]) -> None:
         raise SelectionError(f"unknown {what}(s) in this suite: {', '.join(unknown)}{hint}")
 
 
-class _ExtendCommaList(argparse.Action):
-    """`--opt a,b --opt c` -> ["a", "b", "c"] (comma-separated and/or repeated)."""
+class SelectionFields(Protocol):
+    """Whatever holds the selection options (the suite commands' options, typed)."""
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> None:
-        current = list(getattr(namespace, self.dest, None) or [])
-        current += [v.strip() for v in str(values).split(",") if v.strip()]
-        setattr(namespace, self.dest, current)
-
-
-def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the shared selection options; read them back with `selection_kwargs(args)`."""
-    group = parser.add_argument_group("instance selection")
-    group.add_argument("--instance-ids", dest="instance_ids", action=_ExtendCommaList,
-                       metavar="ID[,ID...]", help="only these instances (comma-separated, "
-                       "repeatable)")
-    group.add_argument("--repo", dest="repos", action="append", metavar="OWNER/NAME",
-                       help="only instances of this repo (repeatable)")
-    group.add_argument("--limit", type=positive_int, metavar="N",
-                       help="at most N instances (after filtering and shuffling)")
-    group.add_argument("--shuffle", dest="shuffle_seed", type=int, metavar="SEED",
-                       help="shuffle deterministically with this seed before --limit")
-    group.add_argument("--dataset-file", dest="dataset_file", type=Path, metavar="FILE",
-                       help="read rows from this local file (.json/.jsonl/.parquet/.csv) "
-                       "instead of the suite's source, keeping its schema")
-    group.add_argument("--skip-bad-rows", dest="skip_bad_rows", action="store_true",
-                       help="skip rows that cannot be read (each is logged) instead of failing")
+    instance_ids: list[str] | None
+    repos: list[str] | None
+    limit: int | None
+    shuffle_seed: int | None
 
 
-def selection_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """The `select_instances` keyword arguments from parsed selection options."""
+def selection_kwargs(options: SelectionFields) -> dict[str, Any]:
+    """The `select_instances` keyword arguments from the selection options."""
     return {
-        "instance_ids": args.instance_ids,
-        "repos": args.repos,
-        "limit": args.limit,
-        "shuffle_seed": args.shuffle_seed,
+        "instance_ids": options.instance_ids,
+        "repos": options.repos,
+        "limit": options.limit,
+        "shuffle_seed": options.shuffle_seed,
     }

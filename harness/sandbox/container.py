@@ -11,7 +11,6 @@ of fixed size, with a note of how much was cut, however much the container produ
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import contextlib
@@ -121,30 +120,11 @@ class RunOutcome:
     cut: dict[str, int] = field(default_factory=dict)
 
 
-def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
-    """--cpus, --memory and --disk, shared by every command that starts sandboxes."""
-    parser.add_argument("--cpus", type=float,
-                        help="CPUs per container (default: the suite's [sandbox], else 1)")
-    parser.add_argument("--memory",
-                        help="memory per container (default: the suite's [sandbox], else 4g)")
-    parser.add_argument("--disk", type=_size_argument,
-                        help=f"what a container may write, in all and to any one file "
-                             f"(default: {Limits.disk}); past it the attempt is `disk_limit`")
-
-
-def _size_argument(text: str) -> str:
-    try:
-        parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
-
-
-def sandbox_limits(args: argparse.Namespace, suite: Suite) -> Limits:
-    """The limits a command's containers get: its options, else the suite's defaults."""
-    return Limits(cpus=args.cpus if args.cpus is not None else suite.sandbox.cpus,
-                  memory=args.memory or suite.sandbox.memory,
-                  disk=getattr(args, "disk", None) or Limits.disk)
+def sandbox_limits(cpus: float | None, memory: str | None, disk: str | None,
+                   suite: Suite) -> Limits:
+    """The limits a command's containers get: those given, else the suite's defaults."""
+    return Limits(cpus=cpus if cpus is not None else suite.sandbox.cpus,
+                  memory=memory or suite.sandbox.memory, disk=disk or Limits.disk)
 
 
 class SandboxError(RuntimeError):

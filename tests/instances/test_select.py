@@ -7,13 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli.arguments import add_selection_arguments
 from harness.instances.model import Instance
-from harness.instances.select import (
-    SelectionError,
-    add_selection_arguments,
-    select_instances,
-    selection_kwargs,
-)
+from harness.instances.select import SelectionError, select_instances, selection_kwargs
 
 
 def instance(instance_id: str, repo: str) -> Instance:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from harness.report import commands
+from harness.cli import report as commands
 from harness.testing.browser import chromium_path
 
 

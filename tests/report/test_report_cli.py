@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from harness.report import commands
+from harness.cli import report as commands
 from harness.report.methods import METHODS
 from harness.report.profile import ProfileError, load_profile
 from harness.report.synthetic import make_record, make_run, write_run

@@ -114,7 +114,7 @@ class DomIndex(HTMLParser):
 
 @pytest.fixture(scope="module")
 def rendered_report(tmp_path_factory) -> Path:
-    from harness.report import commands
+    from harness.cli import report as commands
 
     run = make_run(tmp_path_factory.mktemp("html") / "run", 24, ("k2.5-instant", "k2.6"), 2,
                    seed=5, infra_rate=0.05, unsubmitted_rate=0.03, profile="swebench-pro",
@@ -198,7 +198,7 @@ def _every_status_records() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def triage_report(tmp_path_factory) -> Path:
-    from harness.report import commands
+    from harness.cli import report as commands
 
     records = _every_status_records()
     ids = [r["instance_id"] for r in records] + ["acme__proj-99999"]  # no record: unsubmitted
@@ -297,7 +297,7 @@ def test_without_js_every_row_shows_and_links_point_at_files(triage_report):
 def test_hostile_names_and_paths_stay_text_and_unlinked(tmp_path):
     """Names from records are escaped wherever they land (cells, data attributes, select
     options), and a record's `paths` cannot point a link outside the run's folder."""
-    from harness.report import commands
+    from harness.cli import report as commands
 
     hostile = '"><script>alert(1)</script>'
     (tmp_path / "outside.txt").write_text("not the run's\n")

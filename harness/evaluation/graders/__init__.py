@@ -12,7 +12,6 @@ planting files outside the repo) must not reach the checked run.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -89,18 +88,6 @@ class GraderOptions:
     pro_scripts: Path | None = None
 
 
-def add_grader_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of the official graders, shared by every command that grades."""
-    parser.add_argument(
-        "--pro-scripts", type=Path, metavar="DIR",
-        help="a local checkout of scaleapi/SWE-bench_Pro-os (run_scripts/<instance_id>/, "
-             "dockerfiles/): needed by suites graded by the swebench-pro grader")
-
-
-def grader_options(args: argparse.Namespace) -> GraderOptions:
-    return GraderOptions(pro_scripts=getattr(args, "pro_scripts", None))
-
-
 def official_grader(suite: Suite, options: GraderOptions) -> OfficialGrader | None:
     """The grader a suite names; None for `native` suites (no official grader)."""
     if suite.grader == "native":
@@ -122,5 +109,4 @@ def official_grader(suite: Suite, options: GraderOptions) -> OfficialGrader | No
 
 
 __all__ = ["OFFICIAL_DIR", "OFFICIAL_OUT", "GraderError", "GraderOptions", "OfficialGrader",
-           "OfficialPlan", "OfficialVerdict", "add_grader_arguments", "grader_options",
-           "official_grader"]
+           "OfficialPlan", "OfficialVerdict", "official_grader"]

@@ -1,14 +1,12 @@
-"""`harness pro-scripts fetch`: a checkout of scaleapi/SWE-bench_Pro-os at a pinned commit, in a
-cache, for `--pro-scripts`. Only ever run on request (it needs a network): the grader itself
-never fetches anything, and says what is missing instead."""
+"""What `harness pro-scripts fetch` gets: a checkout of scaleapi/SWE-bench_Pro-os at a pinned
+commit, in a cache, for `--pro-scripts`. Only ever run on request (it needs a network): the
+grader itself never fetches anything, and says what is missing instead."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -29,7 +27,7 @@ def fetch(commit: str = PRO_SCRIPTS_COMMIT, url: str = PRO_SCRIPTS_URL,
     """The checkout of `url` at `commit` under `cache`, cloned first if it is not there."""
     dest = cache / f"SWE-bench_Pro-os@{commit}"
     if dest.is_dir():
-        head = _git("rev-parse", "HEAD", cwd=dest).stdout.strip()
+        head = checkout_head(dest)
         if head.startswith(commit) and (dest / "run_scripts").is_dir():
             return dest
         raise GraderError(f"{dest} exists but is not a checkout at {commit} (HEAD {head or '?'})"
@@ -50,27 +48,6 @@ def fetch(commit: str = PRO_SCRIPTS_COMMIT, url: str = PRO_SCRIPTS_URL,
     return dest
 
 
-def cmd_fetch(args: argparse.Namespace) -> int:
-    try:
-        path = fetch(args.commit, args.url, args.cache)
-    except GraderError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    head = _git("rev-parse", "HEAD", cwd=path).stdout.strip()
-    print(f"SWE-bench_Pro-os at {head}: {path}")
-    print(f"pass: --pro-scripts {path}")
-    return 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "pro-scripts", help="fetch Scale's SWE-bench Pro run scripts at a pinned commit")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    fetch_parser = actions.add_parser(
-        "fetch", help="clone scaleapi/SWE-bench_Pro-os at a commit into a cache (network)")
-    fetch_parser.add_argument("--commit", default=PRO_SCRIPTS_COMMIT,
-                              help="the commit to check out")
-    fetch_parser.add_argument("--url", default=PRO_SCRIPTS_URL, help="where to clone from")
-    fetch_parser.add_argument("--cache", type=Path, default=CACHE,
-                              help="the cache folder")
-    fetch_parser.set_defaults(func=cmd_fetch)
+def checkout_head(path: Path) -> str:
+    """The commit a checkout is at (empty when it is not a git checkout)."""
+    return _git("rev-parse", "HEAD", cwd=path).stdout.strip()

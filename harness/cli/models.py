@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.exits import exits_2_on
+from harness.cli.exits import exits_2_on
+from harness.cli.options import add_options
+from harness.cli.parser import Subparsers
 from harness.models.errors import FatalModelError, ModelConfigError
 from harness.models.pricing import (
     PRICES_DIR,
@@ -15,7 +17,6 @@ from harness.models.pricing import (
     table_for,
 )
 from harness.models.variants import Variant, load_variants
-from harness.options import add_options
 from harness.testing.fake_billing import DEFAULT_BALANCE_CENTS, DEFAULT_SCHEDULES
 
 DEFAULT_CHECK_VARIANTS = "k2.5,k2.6"
@@ -23,7 +24,7 @@ DEFAULT_FAKE_PORT = 8765
 REFRESH_FAILED = 1  # `models prices --refresh` and `models balance`: the endpoint failed
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     models = subparsers.add_parser("models", help="model variants: check access, list")
     sub = models.add_subparsers(dest="models_command", required=True, metavar="SUBCOMMAND")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import harness
 from harness.cli import build_parser
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 def test_version_prints_the_package_version_defined_once():
@@ -84,9 +84,9 @@ def test_help_of_a_real_process_shows_run_defaults():
 
 
 def test_shared_options_are_defined_once():
-    """An option several commands take (harness.options.OPTIONS) has one help, type and
+    """An option several commands take (harness.cli.options.OPTIONS) has one help, type and
     default everywhere; `clean --run-id` (remove that run's containers) is clean's own."""
-    from harness.options import OPTIONS
+    from harness.cli.options import OPTIONS
 
     seen: dict[str, list[tuple[str, ...]]] = {flag: [] for flag in OPTIONS}
     for path, parser in subcommand_parsers(build_parser()):

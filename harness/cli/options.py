@@ -1,19 +1,19 @@
 """Options that several commands take, each defined once here: its flag, type, default and
-help. A command adds the ones it takes with `add_options`; an option that means something
-else in one command (`clean --run-id` removes that run's containers) is that command's own."""
+help (the defaults are the engine's). A command adds the ones it takes with `add_options`; an
+option that means something else in one command (`clean --run-id` removes that run's
+containers) is that command's own. `options_from` reads a parsed command line back into the
+engine's typed options."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Collection
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from harness.argtypes import positive_int
-
-RESULTS_DIR = Path("results")
-DEFAULT_WORKERS = 2
-DEFAULT_BASE_FROM = "debootstrap"
+from harness.cli.argtypes import positive_int
+from harness.pipeline.selection import DEFAULT_BASE_FROM, DEFAULT_WORKERS, RESULTS_DIR
 
 OPTIONS: dict[str, dict[str, Any]] = {
     "--suite": {"help": "suite name (tasks/suites/NAME.toml) or a suite .toml path"},
@@ -42,3 +42,13 @@ def add_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *flag
     for flag in flags:
         parser.add_argument(flag, **OPTIONS[flag], **({"required": True}
                                                        if flag in required else {}))
+
+
+Options = TypeVar("Options")
+
+
+def options_from(kind: type[Options], args: argparse.Namespace) -> Options:
+    """The options dataclass `kind` a parsed command line holds (the fields it has no option
+    for keep their defaults)."""
+    return kind(**{f.name: getattr(args, f.name) for f in fields(kind)
+                   if hasattr(args, f.name)})

@@ -1,9 +1,12 @@
-"""Argument types for counts and durations on the command line. A bad value is an argparse
-error, which names the option and exits 2 (`argument --attempts: must be >= 1, got 0`)."""
+"""Argument types for counts, durations and sizes on the command line. A bad value is an
+argparse error, which names the option and exits 2 (`argument --attempts: must be >= 1, got
+0`)."""
 
 from __future__ import annotations
 
 import argparse
+
+from harness.sandbox.container import parse_size
 
 
 def _number(text: str, kind: type[int] | type[float]) -> int | float:
@@ -36,3 +39,12 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return float(value)
+
+
+def size(text: str) -> str:
+    """A size the sandbox understands (`10g`, `512m`), kept as given."""
+    try:
+        parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text

@@ -1,6 +1,6 @@
-"""`harness report`, `compare`, `gate`, `baseline save`, `view`: the command line. The work is
-in `harness.report.actions` (and `harness.report.view.command`), imported only when one of
-these commands runs."""
+"""`harness report`, `compare`, `gate`, `baseline save`, `view`: the command line. What they
+do is in harness.cli.report_actions (over harness.report.actions and harness.report.view),
+imported only when one of these commands runs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import importlib
 import sys
 from collections.abc import Callable
 
-from harness.argtypes import non_negative_int
+from harness.cli.argtypes import non_negative_int
+from harness.cli.parser import Subparsers
 from harness.report.defaults import (
     DEFAULT_COST_GAP_PCT,
     DEFAULT_MAX_COST_RISE,
@@ -20,10 +21,9 @@ from harness.report.defaults import (
 )
 
 
-def _lazy(name: str, module: str = "harness.report.actions",
-          ) -> Callable[[argparse.Namespace], int]:
+def _lazy(name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        return getattr(importlib.import_module(module), name)(args)
+        return getattr(importlib.import_module("harness.cli.report_actions"), name)(args)
 
     return run
 
@@ -39,7 +39,7 @@ def _verdict(parser: argparse.ArgumentParser) -> None:
                              "(the published number) or our checked one")
 
 
-def _register_gate(subparsers: argparse._SubParsersAction) -> None:
+def _register_gate(subparsers: Subparsers) -> None:
     gate = subparsers.add_parser("gate", help="compare a run with a baseline; exit 0 within "
                                  "bounds, 1 on a regression, 2 on unusable input")
     gate.add_argument("run_dirs", nargs=1, metavar="RUN_DIR")
@@ -62,7 +62,7 @@ def _register_gate(subparsers: argparse._SubParsersAction) -> None:
     gate.set_defaults(func=_lazy("cmd_gate"))
 
 
-def _register_view(subparsers: argparse._SubParsersAction) -> None:
+def _register_view(subparsers: Subparsers) -> None:
     view = subparsers.add_parser("view", help="browse a run's attempts step by step in a "
                                  "browser: served on loopback, or written as static pages")
     view.add_argument("run_dir", metavar="RUN_DIR")
@@ -72,10 +72,10 @@ def _register_view(subparsers: argparse._SubParsersAction) -> None:
                       help="address to serve on; anything but loopback lets others read the run")
     view.add_argument("--port", type=non_negative_int, default=DEFAULT_VIEW_PORT, metavar="N",
                       help="port to serve on (0: any free port)")
-    view.set_defaults(func=_lazy("cmd_view", "harness.report.view.command"))
+    view.set_defaults(func=_lazy("cmd_view"))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     report = subparsers.add_parser("report", help="per-variant table and report files")
     report.add_argument("run_dirs", nargs=1, metavar="RUN_DIR")
     _verdict(report)
@@ -110,7 +110,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """These commands alone (`python -m harness.report.commands report RUN_DIR`)."""
+    """These commands alone (`python -m harness.cli.report report RUN_DIR`)."""
     parser = argparse.ArgumentParser(prog="harness")
     register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
     args = parser.parse_args(argv)

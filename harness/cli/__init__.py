@@ -1,4 +1,7 @@
-"""The `harness` console script. Each stage's module registers its own subcommands."""
+"""The `harness` console script: the only layer that parses a command line. Each command
+group's module here registers its subcommands, which turn the parsed arguments into the
+engine's typed options and call its entry points (harness.pipeline, harness.report, ...);
+nothing below this package imports it or argparse."""
 
 from __future__ import annotations
 
@@ -8,39 +11,17 @@ import sys
 import traceback
 
 from harness import __version__
+from harness.cli.parser import HarnessParser
 from harness.models.secrets import Redactor, redacted_output
 
 # Modules that expose `register(subparsers)`; each adds its subcommands with a `func` default.
 COMMAND_MODULES = (
-    "harness.pipeline.commands",
-    "harness.pipeline.run_command",
-    "harness.models.commands",
-    "harness.report.commands",
-    "harness.evaluation.graders.pro_scripts",
+    "harness.cli.suite_commands",
+    "harness.cli.run",
+    "harness.cli.models",
+    "harness.cli.report",
+    "harness.cli.pro_scripts",
 )
-
-
-class DefaultsHelpFormatter(argparse.HelpFormatter):
-    """The one way help states a default: "(default: VALUE)" after every option that has a
-    value by default (not a flag, not None). An option whose default is worked out at run time
-    (from a profile or a suite) says so in its own help, in the same "(default: ...)" form."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        text = action.help or ""
-        default = action.default
-        if (not action.option_strings or action.nargs == 0 or default is None
-                or default is argparse.SUPPRESS or "%(default)" in text):
-            return action.help
-        return f"{text} (default: %(default)s)"
-
-
-class HarnessParser(argparse.ArgumentParser):
-    """Every (sub)command's parser: subparsers take the parent's class, so the top-level
-    parser being one makes every help state its defaults the same way."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
-        super().__init__(*args, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,5 +52,4 @@ def main(argv: list[str] | None = None) -> int:
             return 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+__all__ = ["COMMAND_MODULES", "build_parser", "main"]
