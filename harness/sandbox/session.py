@@ -42,14 +42,10 @@ from typing import Any
 import docker
 import docker.errors
 
-from harness.sandbox.container import (
-    HeadTail,
-    Limits,
-    SandboxError,
-    container_options,
-    remove_container,
-)
-from harness.sandbox.engine import EngineUnavailable, await_engine, run_labels
+from harness.sandbox.capture import HeadTail
+from harness.sandbox.container import SandboxError
+from harness.sandbox.engine import EngineUnavailable, await_engine, remove_container, run_labels
+from harness.sandbox.limits import Limits, container_options
 
 log = logging.getLogger(__name__)
 
