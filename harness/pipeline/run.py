@@ -73,9 +73,9 @@ from harness.pipeline.records import (
     read_records,
     verdict_fields,
 )
+from harness.sandbox.container import Limits
 from harness.sandbox.engine import connect
 from harness.sandbox.images import ImageBuilder
-from harness.sandbox.limits import Limits
 from harness.suites import Suite, SuiteError, load_suite
 
 if TYPE_CHECKING:
