@@ -11,7 +11,7 @@ from pathlib import Path
 from harness.evaluation.paths import glob_ere, matches_any, shadow_ere
 from harness.instances.model import Instance
 from harness.patches import written_paths
-from harness.sandbox.container import FILE_CAP
+from harness.sandbox.capture import FILE_CAP
 from harness.suites import Suite, TestSpec
 
 EVAL_SCRIPT = Path(__file__).with_name("eval.sh")
@@ -21,7 +21,7 @@ HARNESS_DIR = "/tmp/harness-eval"
 # process keeps every write, and nothing the tests run can rewrite what was written.
 REPORT_PATH = "/tmp/harness-run/report/report.xml"
 # Bytes of the test output kept from its start, and again from its end: each part within the
-# sandbox's cap on one collected file (container.py), so it is not cut twice.
+# sandbox's cap on one collected file (capture.py), so it is not cut twice.
 OUTPUT_KEEP = FILE_CAP // 2
 REPORT_CAP = FILE_CAP  # bytes of report kept; a larger report does not parse
 TEST_UID = 7919  # the unprivileged test user's uid and gid (no image is known to use it)

@@ -18,10 +18,8 @@ from harness.evaluation.grading import (
 from harness.evaluation.parsers import ParseError, parse_results
 from harness.evaluation.result import EvalResult
 from harness.instances.model import Instance
-from harness.sandbox.container import (
-    RunOutcome,
-    cut_note,
-)
+from harness.sandbox.capture import cut_note
+from harness.sandbox.container import RunOutcome
 from harness.suites import TestSpec
 
 

@@ -17,9 +17,10 @@ from harness.evaluation.result import EvalResult, cache_key
 from harness.instances.images import ImageNameError, image_name
 from harness.instances.model import Instance
 from harness.patches import patch_sha256, strip_binary, written_paths
-from harness.sandbox.container import Limits, SandboxError, run_to_completion
+from harness.sandbox.container import SandboxError, run_to_completion
 from harness.sandbox.engine import ENGINE_WAIT_SECONDS, EngineUnavailable, await_engine
 from harness.sandbox.images import ImageBuilder, ImageBuildError, eval_image
+from harness.sandbox.limits import Limits
 from harness.suites import Suite, TestSpec
 
 SETUP_SECONDS = 120  # deadline headroom beyond the test command's own timeout

@@ -6,8 +6,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.models.client import BaseClient, Parsed, Request
+from harness.models.client import BaseClient
 from harness.models.errors import TransientError, error_fields
+from harness.models.surface import Parsed, Request
 from harness.models.types import ToolCall
 from harness.models.usage import CallUsage, InvalidUsage, token_counts
 

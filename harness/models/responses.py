@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.models.chat import deep_merge, new_call_id, text_of
-from harness.models.client import BaseClient, Parsed, Request
+from harness.models.client import BaseClient
 from harness.models.errors import TransientError, error_fields
+from harness.models.surface import Parsed, Request
 from harness.models.types import ToolCall
 from harness.models.usage import CallUsage, InvalidUsage, token_counts
 

@@ -15,7 +15,7 @@ from harness.agent.loop import AgentLimits
 from harness.configfile import FORBID_UNKNOWN_KEYS, validate
 from harness.fsutil import write_atomic
 from harness.models import Variant
-from harness.sandbox.container import Limits
+from harness.sandbox.limits import Limits
 
 BASELINES = ("gold", "empty")
 PREDICTIONS = "predictions"  # the mode of `harness eval` runs: patches come from a file

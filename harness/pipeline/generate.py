@@ -24,8 +24,9 @@ from harness.agent.trajectory import Trajectory, trajectory_name
 from harness.instances.model import Instance
 from harness.models import ModelClient, ModelError, UsageSum
 from harness.patches import strip_binary
-from harness.sandbox.container import Limits, SandboxError
+from harness.sandbox.container import SandboxError
 from harness.sandbox.images import ImageBuilder, ImageBuildError
+from harness.sandbox.limits import Limits
 from harness.sandbox.session import Session
 from harness.suites import Suite
 

@@ -1,103 +1,51 @@
-"""Containers for one instance: limits, labels, a deadline, bounded capture, and removal
-whatever happens.
+"""Running one command in a sandbox container to completion: a deadline, a disk quota, bounded
+capture, and removal whatever happens.
 
-Every sandbox is bounded (docs/security.md): memory with no swap (an OOM kill is read from the
-container's state), pids, CPUs, no network, no engine-side log file, and a disk quota (what
-its writable layer may hold; this engine's overlay2 on extfs cannot enforce storage-opt size,
-so the quota is RLIMIT_FSIZE for any one file plus the layer's size polled while it runs).
-What the harness reads back (printed output, collected files) is kept to a head and a tail
-of fixed size, with a note of how much was cut, however much the container produced.
+The container is bounded by its Limits (limits.py); the command runs under the wrapper
+(wrapper.py), whose report brings the collected files back; what comes back is kept within the
+caps (capture.py), however much the container produced.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
-import io
-import logging
-import re
 import tarfile
 import threading
 import time
 import uuid
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import docker
 import docker.errors
-import docker.types
 import docker.utils.socket
 import requests.exceptions
 
-from harness.configfile import FORBID_UNKNOWN_KEYS
+from harness.sandbox.capture import COLLECT_CAP, ChunkReader, HeadTail, bounded_members
 from harness.sandbox.engine import (
+    ENGINE_FAULTS,
     ENGINE_WAIT_SECONDS,
     EngineUnavailable,
     await_engine,
-    force_remove,
+    remove_container,
     run_labels,
 )
 from harness.sandbox.images import tar_bytes
+from harness.sandbox.limits import Limits, container_options, parse_size
+from harness.sandbox.wrapper import (
+    INLINE_LIMIT,
+    MARK_VARIABLE,
+    ReportSplitter,
+    report_files,
+    report_separator,
+    take_cut_list,
+    wrapper_command,
+)
 from harness.suites import Suite
 
-log = logging.getLogger(__name__)
-
 OUTPUT_CAP = 8 * 1024 * 1024  # bytes kept of each printed stream (first and last halves)
-FILE_CAP = 8 * 1024 * 1024  # bytes kept of each collected file (first and last halves)
-COLLECT_CAP = 32 * 1024 * 1024  # bytes of collected files in all; files past it are left out
 DISK_POLL_SECONDS = 1.0  # how often a running container's writable layer is measured
-READ_CHUNK = 1024 * 1024
-# What a call to the engine raises when the engine, not the request, failed: the SDK's own
-# errors, and requests' (OSError subclasses: a refused, reset or dropped connection).
-ENGINE_FAULTS: tuple[type[BaseException], ...] = (docker.errors.DockerException, OSError)
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?", re.IGNORECASE)
-
-
-def parse_size(text: str) -> int:
-    """Bytes in a size such as `10g`, `512m`, `1.5G`, `4096` (powers of 1024, as Docker's)."""
-    match = _SIZE.fullmatch(str(text).strip())
-    if not match:
-        raise ValueError(f"not a size: {text!r} (say e.g. 512m, 10g)")
-    scale = 1024 ** " kmgt".index(match.group(2).lower() or " ")
-    return int(float(match.group(1)) * scale)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one sandbox container. `disk` bounds what it may write: its
-    writable layer in total (checked while it runs) and any one file (RLIMIT_FSIZE)."""
-
-    __pydantic_config__ = FORBID_UNKNOWN_KEYS
-
-    cpus: float = 1.0
-    memory: str = "4g"
-    pids: int = 1024
-    network: bool = False
-    disk: str = "10g"
-
-    @property
-    def disk_bytes(self) -> int:
-        return parse_size(self.disk)
-
-
-def container_options(limits: Limits) -> dict[str, Any]:
-    """The create() arguments that bound a sandbox, the same for evaluation runs and agent
-    sessions. Memory has no swap beside it (past the limit is an OOM kill, not a crawl);
-    nothing the container prints is kept by the engine (we read it live, capped)."""
-    disk = limits.disk_bytes
-    return {
-        "network_disabled": not limits.network,
-        "nano_cpus": int(limits.cpus * 1e9),
-        "mem_limit": limits.memory,
-        "memswap_limit": limits.memory,
-        "pids_limit": limits.pids,
-        "init": True,
-        "ulimits": [docker.types.Ulimit(name="fsize", soft=disk, hard=disk)],
-        "log_config": docker.types.LogConfig(type=docker.types.LogConfig.types.NONE),
-    }
 
 
 @dataclass
@@ -131,131 +79,6 @@ class SandboxError(RuntimeError):
     """The engine failed us (not the code under test)."""
 
 
-def cut_note(count: int) -> bytes:
-    """What stands where `count` bytes were cut from the middle of a stream or file."""
-    return f"\n[... {count} bytes of output dropped ...]\n".encode()
-
-
-class HeadTail:
-    """The first and last `cap // 2` bytes of a stream, and how many fell between them. It
-    never holds much more than `cap` bytes, however much is added."""
-
-    def __init__(self, cap: int) -> None:
-        self.half = max(cap // 2, 1)
-        self.head = bytearray()
-        self.tail = bytearray()
-        self.dropped = 0
-
-    def add(self, data: bytes) -> None:
-        room = self.half - len(self.head)
-        if room > 0:
-            self.head += data[:room]
-            data = data[room:]
-        self.tail += data
-        if len(self.tail) > 2 * self.half:  # trim in batches: amortised O(1) a byte
-            self._trim()
-
-    def _trim(self) -> None:
-        excess = len(self.tail) - self.half
-        if excess > 0:
-            del self.tail[:excess]
-            self.dropped += excess
-
-    def value(self) -> bytes:
-        """Head, a note of how much was cut (if anything was), tail."""
-        self._trim()
-        return bytes(self.head + (cut_note(self.dropped) if self.dropped else b"") + self.tail)
-
-    def text(self) -> str:
-        return self.value().decode("utf-8", errors="replace")
-
-
-class _ReportSplitter:
-    """Splits the wrapper's stdout as it streams in: the command's output, then `sep`, the
-    base64 report, `sep`. The report is the part between the LAST two separators (the command
-    may print a copy of the mark), so each later part is held back as the candidate until the
-    next separator says it was output after all. The first part is never the report, and a
-    part longer than `report_cap` cannot be: those stream straight on to the output. Holds at
-    most about twice `report_cap` beside the output's own cap."""
-
-    def __init__(self, sep: bytes, output: HeadTail, report_cap: int) -> None:
-        self.sep, self.output, self.report_cap = sep, output, report_cap
-        self.candidate: bytes | None = None  # the last completed part, held back
-        self.current = bytearray()
-        self.scanned = 0  # bytes of `current` known to hold no separator start
-        self.streaming = True  # the current part goes straight to the output
-
-    def add(self, data: bytes) -> None:
-        self.current += data
-        while (at := self.current.find(self.sep, self.scanned)) >= 0:
-            self._part_ends(bytes(self.current[:at]))
-            del self.current[:at + len(self.sep)]
-            self.scanned = 0
-        self.scanned = max(len(self.current) - len(self.sep) + 1, 0)
-        if not self.streaming and len(self.current) > self.report_cap:
-            self._release_candidate()  # (so the output keeps its order)
-            self.output.add(self.sep)
-            self.streaming = True
-        keep = len(self.sep) - 1  # the end may be the start of a separator
-        if self.streaming and len(self.current) > keep:
-            self.output.add(bytes(self.current[:-keep]))
-            del self.current[:-keep]
-            self.scanned = 0
-
-    def _part_ends(self, part: bytes) -> None:
-        if self.streaming:
-            self.output.add(part)
-        else:
-            self._release_candidate()
-            self.candidate = part
-        self.streaming = False
-
-    def _release_candidate(self) -> None:
-        if self.candidate is not None:
-            self.output.add(self.sep)
-            self.output.add(self.candidate)
-            self.candidate = None
-
-    def finish(self) -> bytes | None:
-        """The report's base64 text (None if there was none), once the stream has ended;
-        whatever followed it is output too."""
-        report, self.candidate = self.candidate, None
-        if self.current:
-            if not self.streaming:
-                self.output.add(self.sep)
-            self.output.add(bytes(self.current))
-            self.current.clear()
-        return report
-
-
-# Inputs ride in the command and outputs come back on stdout: both are several times faster
-# than put_archive/get_archive on a stopped container, which costs a filesystem mount each.
-# A collected file larger than the cap is cut to its head and tail first (with a note), so
-# the report stays small whatever the command left.
-_WRAPPER = r"""
-inputs=$1; inputs_dir=$2; collect=$3; cap=$4; cut_list=$5; shift 5
-if [ -n "$inputs" ]; then
-  mkdir -p "$inputs_dir" && printf %s "$inputs" | base64 -d | tar -xzf - -C "$inputs_dir" || exit 97
-fi
-"$@" </dev/null
-code=$?
-if [ -d "$collect" ] && command -v find >/dev/null; then
-  half=$((cap / 2))
-  find "$collect" -type f -size +"$cap"c -print0 2>/dev/null |
-  while IFS= read -r -d '' f; do
-    cut=$(( $(wc -c < "$f") - 2 * half ))
-    { head -c "$half" "$f"; printf '\n[... %s bytes of output dropped ...]\n' "$cut"
-      tail -c "$half" "$f"; } > "$f.harness-cut" 2>/dev/null && mv -f "$f.harness-cut" "$f" &&
-    printf '%s\t%s\n' "${f#"$collect"/}" "$cut" >> "$collect/$cut_list"
-  done
-fi
-printf '\n%s\n' "$HARNESS_MARK"
-if [ -d "$collect" ]; then tar -czf - -C "$collect" . | base64 -w0; fi
-printf '\n%s\n' "$HARNESS_MARK"
-exit $code
-"""
-CUT_LIST = ".harness-cut.tsv"  # the wrapper's list of the files it cut: name TAB bytes cut
-INLINE_LIMIT = 96_000  # bytes of base64 inputs passed in the command (one argv string: 128 KiB)
 # The wrapper ended by a signal that the harness did not send, before it could report: the
 # engine stopped the container (a restart, a shutdown, `docker stop`), not the command.
 _STOPPED_FROM_OUTSIDE = (128 + 15, 128 + 9)
@@ -272,7 +95,7 @@ def run_to_completion(
     timeout: float,
     run_id: str,
     instance_id: str,
-    limits: Limits = Limits(),
+    limits: Limits | None = None,
     streams: bool = False,
     engine_wait: float = ENGINE_WAIT_SECONDS,
 ) -> RunOutcome:
@@ -281,10 +104,12 @@ def run_to_completion(
 
     Running the work as the container's main process (rather than `exec` into a sleeping
     container) costs one start and one wait: the same as a hand-run `docker run`. Its output
-    is read live over an attach socket, never whole: see _ReportSplitter. An engine that does
+    is read live over an attach socket, never whole: see ReportSplitter. An engine that does
     not answer is waited for (up to `engine_wait` seconds) before anything starts; an engine
-    lost or restarted while the container runs is a SandboxError.
+    lost or restarted while the container runs is a SandboxError. No `limits` means the
+    defaults of Limits.
     """
+    limits = limits or Limits()
     container = None
     mark = f"@@harness-{uuid.uuid4().hex}@@"
     packed = base64.b64encode(tar_bytes(inputs, gzip=True)).decode() if inputs else ""
@@ -293,10 +118,9 @@ def run_to_completion(
         await_engine(client, engine_wait)
         container = client.containers.create(
             image,
-            command=["bash", "-c", _WRAPPER, "harness", packed if inline else "", inputs_dir,
-                     collect_dir, str(FILE_CAP), CUT_LIST, *command],
+            command=wrapper_command(packed if inline else "", inputs_dir, collect_dir, command),
             entrypoint=[],
-            environment={"HARNESS_MARK": mark},
+            environment={MARK_VARIABLE: mark},
             labels=run_labels(run_id, instance=instance_id),
             **container_options(limits),
         )
@@ -318,7 +142,7 @@ def _run(client: docker.DockerClient, container: Any, mark: str, collect_dir: st
          timeout: float, limits: Limits, streams: bool) -> RunOutcome:
     stdout = HeadTail(OUTPUT_CAP if streams else 0)
     stderr = HeadTail(OUTPUT_CAP if streams else 0)
-    splitter = _ReportSplitter(f"\n{mark}\n".encode(), stdout, COLLECT_CAP * 4 // 3 + 1024)
+    splitter = ReportSplitter(report_separator(mark), stdout, COLLECT_CAP * 4 // 3 + 1024)
     reader = _StreamReader(client, container, splitter, stderr)
     started = time.monotonic()
     container.start()
@@ -334,16 +158,13 @@ def _run(client: docker.DockerClient, container: Any, mark: str, collect_dir: st
                          oom_killed=bool(state.get("OOMKilled")),
                          disk_exceeded=stopped == "disk" or _written(client, container)
                          >= limits.disk_bytes)
-    files = _from_report(report, outcome.cut)
+    files = report_files(report, outcome.cut)
     if files is None:  # killed before it could report: read what it left on disk
         if exit_code in _STOPPED_FROM_OUTSIDE and not outcome.oom_killed and not stopped:
             raise SandboxError(f"the container was stopped from outside the harness (exit "
                                f"{exit_code}, no report): the engine stopped or restarted")
         files = _collect(container, collect_dir, outcome.cut)
-    for line in files.pop(CUT_LIST, b"").decode(errors="replace").splitlines():
-        name, _, count = line.rpartition("\t")
-        if name and count.isdigit():
-            outcome.cut[name] = int(count)
+    take_cut_list(files, outcome.cut)
     outcome.files = files
     if streams:
         outcome.stdout, outcome.stderr = stdout.value(), stderr.value()
@@ -356,7 +177,7 @@ class _StreamReader:
     """Reads a container's stdout and stderr as they are produced, on a thread of its own
     (attached before the container starts, so nothing is missed), into bounded captures."""
 
-    def __init__(self, client: docker.DockerClient, container: Any, stdout: _ReportSplitter,
+    def __init__(self, client: docker.DockerClient, container: Any, stdout: ReportSplitter,
                  stderr: HeadTail) -> None:
         self._io = client.api.attach_socket(
             container.id, params={"stdout": 1, "stderr": 1, "stream": 1, "logs": 0})
@@ -426,24 +247,6 @@ def _kill(container: Any) -> None:
     container.wait(timeout=60)
 
 
-def _from_report(report: bytes | None, cut: dict[str, int]) -> dict[str, bytes] | None:
-    """The files of the wrapper's report (base64 of a gzipped tar), read within the caps."""
-    if report is None:
-        return None
-    payload = report.strip()
-    if not payload:
-        return {}
-    try:
-        raw = base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    try:
-        with tarfile.open(fileobj=io.BytesIO(raw), mode="r|gz") as tar:
-            return _bounded_members(tar, cut)
-    except (tarfile.TarError, OSError, EOFError, zlib.error):
-        return None
-
-
 def _collect(container: Any, path: str, cut: dict[str, int]) -> dict[str, bytes]:
     """Files under `path` in the stopped container (name relative to it -> bytes), read as a
     stream within the caps; empty if absent."""
@@ -453,8 +256,8 @@ def _collect(container: Any, path: str, cut: dict[str, int]) -> dict[str, bytes]
         return {}
     inner: dict[str, int] = {}
     try:
-        with tarfile.open(fileobj=_ChunkReader(stream), mode="r|") as tar:
-            files = _bounded_members(tar, inner)
+        with tarfile.open(fileobj=ChunkReader(stream), mode="r|") as tar:
+            files = bounded_members(tar, inner)
     except tarfile.TarError as exc:  # the engine's own archive, cut short
         raise SandboxError(f"the container's files could not be read: {exc}") from exc
 
@@ -465,74 +268,3 @@ def _collect(container: Any, path: str, cut: dict[str, int]) -> dict[str, bytes]
     return {relative(name): data for name, data in files.items()}
 
 
-class _ChunkReader(io.RawIOBase):
-    """A readable file over an iterator of byte chunks (a streamed archive)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = iter(chunks)
-        self._buffer = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: Any) -> int:
-        while not self._buffer:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._buffer = chunk
-        size = min(len(target), len(self._buffer))
-        target[:size], self._buffer = self._buffer[:size], self._buffer[size:]
-        return size
-
-
-def _bounded_members(tar: tarfile.TarFile, cut: dict[str, int]) -> dict[str, bytes]:
-    """The regular files of a streamed tar, each kept to FILE_CAP (head and tail, with a
-    note), COLLECT_CAP in all; what was cut or left out is counted in `cut` by name."""
-    files: dict[str, bytes] = {}
-    total = 0
-    for member in tar:
-        if not member.isfile():
-            continue
-        name = member.name.removeprefix("./")
-        if total >= COLLECT_CAP:
-            cut[name] = member.size
-            continue
-        # (room beside the cap for the note of a file the wrapper cut already)
-        capture = HeadTail(min(FILE_CAP + 1024, COLLECT_CAP - total))
-        handle = tar.extractfile(member)
-        while handle is not None and (block := handle.read(READ_CHUNK)):
-            capture.add(block)
-        files[name] = capture.value()
-        total += len(files[name])
-        if capture.dropped:
-            cut[name] = capture.dropped
-    return files
-
-
-def remove_container(container: Any) -> None:
-    """Force-remove a container. It survives Ctrl-C arriving mid-cleanup (it runs on a
-    non-daemon thread). An engine that went away (a restart) is awaited, within the bound,
-    and asked again, so a restart leaves no stopped container behind; if it never answers,
-    the failure is logged (`harness clean`, or the run's next start, removes the rest)."""
-    def remove() -> None:
-        try:
-            _remove_once(container)
-        except ENGINE_FAULTS:
-            try:
-                await_engine(container.client)
-                _remove_once(container)
-            except (EngineUnavailable, *ENGINE_FAULTS) as exc:
-                log.warning("could not remove container %s: %s", container.short_id, exc)
-
-    worker = threading.Thread(target=remove, daemon=False)
-    worker.start()
-    worker.join()
-
-
-def _remove_once(container: Any) -> None:
-    """Remove it; raise only if the engine could not be reached (it answered otherwise)."""
-    try:
-        force_remove(container)
-    except docker.errors.APIError as exc:
-        log.warning("could not remove container %s: %s", container.short_id, exc)

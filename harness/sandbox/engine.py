@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
@@ -18,6 +20,9 @@ RUN_LABEL = "harness.run"
 # How long an attempt waits for an engine that stopped answering (restarting, say) before it
 # fails as engine_error; every container start waits so, so a run outlives an engine restart.
 ENGINE_WAIT_SECONDS = 120.0
+# What a call to the engine raises when the engine, not the request, failed: the SDK's own
+# errors, and requests' (OSError subclasses: a refused, reset or dropped connection).
+ENGINE_FAULTS: tuple[type[BaseException], ...] = (docker.errors.DockerException, OSError)
 
 
 class EngineUnavailable(RuntimeError):
@@ -115,3 +120,31 @@ def remove_containers(client: docker.DockerClient, run_id: str | None = None) ->
         except docker.errors.APIError as exc:
             log.warning("could not remove container %s: %s", container.short_id, exc)
     return removed
+
+
+def remove_container(container: Any) -> None:
+    """Force-remove a container. It survives Ctrl-C arriving mid-cleanup (it runs on a
+    non-daemon thread). An engine that went away (a restart) is awaited, within the bound,
+    and asked again, so a restart leaves no stopped container behind; if it never answers,
+    the failure is logged (`harness clean`, or the run's next start, removes the rest)."""
+    def remove() -> None:
+        try:
+            _remove_once(container)
+        except ENGINE_FAULTS:
+            try:
+                await_engine(container.client)
+                _remove_once(container)
+            except (EngineUnavailable, *ENGINE_FAULTS) as exc:
+                log.warning("could not remove container %s: %s", container.short_id, exc)
+
+    worker = threading.Thread(target=remove, daemon=False)
+    worker.start()
+    worker.join()
+
+
+def _remove_once(container: Any) -> None:
+    """Remove it; raise only if the engine could not be reached (it answered otherwise)."""
+    try:
+        force_remove(container)
+    except docker.errors.APIError as exc:
+        log.warning("could not remove container %s: %s", container.short_id, exc)

@@ -1,21 +1,8 @@
 """A long-lived sandbox container with one persistent bash, for an agent's many small steps.
 
-A `docker exec` per command costs ~50-60 ms of engine round trips; writing to a shell that is
-already running and reading its answer costs well under a millisecond. So a session starts one
-`bash` over a hijacked exec socket and speaks a small protocol to it:
-
-* each command goes in as `{ for _ in 1; do builtin eval 'QUOTED'\n done\n} </dev/null 2>&1
-  && printf MARK 0 || printf MARK $?` (after a syntax check: see _command_script). POSIX
-  single quotes carry any text (newlines, heredocs, quotes) verbatim without a fork (base64
-  through `$(...)` costs ~4 ms a command); stdin is /dev/null so a program that reads it gets
-  EOF instead of the next command; the one-pass loop is what a timeout breaks out of (see
-  _TRAP); the `&& ||` list keeps the harness's own scripts alive under a `set -e` the agent
-  left behind (bash does not carry that exemption into `eval`: an agent command failing under
-  `set -e` ends the shell, which is then restarted).
-* MARK is `\\n<per-session random token>:<sequence number> <exit code>\\n`: the reader knows
-  where a command's output ends and which command it belongs to.
-* Docker frames the stream (8-byte header: stream type, 3 zero bytes, big-endian length);
-  stdout and stderr frames are merged in arrival order.
+The shell and the protocol spoken to it are in shell.py; a session owns the container, starts
+a shell (again, in the same directory, when the last one died), runs commands under a timeout
+and moves files and diffs through the shell.
 
 Bash reads a script from a pipe one byte per read(2), so large file contents do not go through
 its parser: `write_file` lets `head -c N` (GNU, which reads exactly N bytes) take the payload
@@ -31,8 +18,6 @@ import logging
 import posixpath
 import secrets
 import shlex
-import socket
-import struct
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,76 +27,27 @@ from typing import Any
 import docker
 import docker.errors
 
-from harness.sandbox.container import (
-    HeadTail,
-    Limits,
-    SandboxError,
-    container_options,
-    remove_container,
+from harness.sandbox.capture import HeadTail
+from harness.sandbox.container import SandboxError
+from harness.sandbox.engine import EngineUnavailable, await_engine, remove_container, run_labels
+from harness.sandbox.limits import Limits, container_options
+from harness.sandbox.shell import (
+    FILE_TIMEOUT,
+    PROBE,
+    MarkerReader,
+    Shell,
+    command_script,
+    wire_script,
 )
-from harness.sandbox.engine import EngineUnavailable, await_engine, run_labels
 
 log = logging.getLogger(__name__)
 
 OUTPUT_CAP = 2 * 1024 * 1024  # bytes of a command's output kept (first and last halves)
 READ_LIMIT = 64 * 1024 * 1024  # largest file read_file returns, and largest diff
 START_TIMEOUT = 30.0
-FILE_TIMEOUT = 120.0
 KILL_ROUNDS = 3  # after a timeout, kill the command's processes up to this many times,
 KILL_WAIT = 1.0  # waiting this long for the marker after each, before killing the shell
 WRITE_CHUNK = 256 * 1024  # base64 characters per command when head cannot stream exactly
-
-# Stop a command: SIGUSR1 to the shell, whose trap breaks out of the loop each command runs in
-# (so the rest of a script is abandoned, and a loop running inside the shell itself ends), then
-# every descendant of the shell frozen with SIGSTOP until a walk of /proc finds no new one (so
-# nothing forks past us) and SIGKILLed. /proc because prebuilt images may lack procps. With
-# "shell", the shell goes too (last resort: its trap was removed or it ignores the signal).
-_KILL_TREE = r"""
-shell=$1 also=$2
-[ "$also" = shell ] || kill -USR1 "$shell"  # its trap abandons the rest of the command
-descendants() {
-  local parent=$1 stat line pid
-  for stat in /proc/[0-9]*/stat; do
-    read -r line 2>/dev/null < "$stat" || continue
-    pid=${line%% *}
-    set -- ${line##*) }
-    if [ "$2" = "$parent" ]; then echo "$pid"; descendants "$pid"; fi
-  done
-}
-prev=
-for round in 1 2 3 4 5 6 7 8; do
-  found=$(descendants "$shell")
-  [ -n "$found" ] && kill -STOP $found 2>/dev/null
-  [ "$found" = "$prev" ] && break
-  prev=$found
-done
-[ "$also" = shell ] && found="$found $shell"
-kill -KILL $found 2>/dev/null
-exit 0
-"""
-# `break` leaves the loop around the command; inside a function (where bash cannot break the
-# caller's loop) `return` ends the function, and the next kill round breaks the loop.
-_TRAP = "trap 'builtin break 1000 2>/dev/null; builtin return 130 2>/dev/null' USR1"
-
-
-def _command_script(command: str) -> str:
-    """The shell text that runs an agent's command.
-
-    The command is parsed first, without running, in a forked subshell (`set -n`): bash 5.2's
-    parser is left corrupt after it fails on some unterminated text inside `eval` (`echo $(ls`
-    makes the *next* command abort the shell; `echo "x` makes it misparse), so text that does
-    not parse never reaches the long-lived shell's parser. It costs one fork, ~1 ms. (A command
-    that enables `shopt -s extglob` and uses the syntax in the same text is refused by the
-    check; bash itself needs them on separate lines unless through eval.)
-    """
-    quoted = shlex.quote(command.encode("utf-8", "replace").decode())
-    return (f"if ( builtin eval 'set -n'$'\\n'{quoted} ); then for _ in 1; do builtin eval "
-            f"{quoted}\ndone; else (exit 2); fi")  # _TRAP breaks the one-pass loop
-
-
-# After every command the shell notes its working directory here (a builtin write, no fork),
-# so a shell that an `exit` or a `set -e` ended is replaced by one in the same directory.
-CWD_FILE = "/tmp/.harness-cwd"
 
 DIFF_EXCLUDES = ("**/.pytest_cache/**", "**/__pycache__/**", "**/*.pyc")
 
@@ -131,107 +67,6 @@ class SessionError(SandboxError):
 
 class SessionFileError(SessionError):
     """read_file/write_file could not do what was asked; the message says why."""
-
-
-class _MarkerReader:
-    """Passes output to a capture until `token` (b"\\n<mark>:<seq> ") and the exit code's line."""
-
-    def __init__(self, token: bytes, capture: HeadTail) -> None:
-        self.token = token
-        self.capture = capture
-        self.pending = bytearray()
-
-    def feed(self, data: bytes) -> int | None:
-        """Take more output; return the exit code once the whole marker line has arrived."""
-        self.pending += data
-        start = self.pending.find(self.token)
-        if start < 0:
-            keep = len(self.token) - 1  # the end may be the start of a marker
-            if len(self.pending) > keep:
-                self.capture.add(bytes(self.pending[:-keep]))
-                del self.pending[:-keep]
-            return None
-        end = self.pending.find(b"\n", start + len(self.token))
-        if end < 0:
-            return None
-        self.capture.add(bytes(self.pending[:start]))
-        return int(self.pending[start + len(self.token):end])
-
-    def finish(self) -> None:
-        """The stream ended without a marker: what was held back is output too."""
-        self.capture.add(bytes(self.pending))
-        self.pending.clear()
-
-
-class _Shell:
-    """One `bash` reached through a hijacked exec socket: its stdin, and its framed output."""
-
-    def __init__(self, api: docker.APIClient, container_id: str, workdir: str) -> None:
-        self.api = api
-        self.exec_id: str = api.exec_create(
-            container_id, ["bash", "--noprofile", "--norc"], stdin=True, stdout=True,
-            stderr=True, tty=False, workdir=workdir,
-        )["Id"]
-        self._io = api.exec_start(self.exec_id, socket=True)
-        self._sock = getattr(self._io, "_sock", self._io)  # socket.socket under the SocketIO
-        self._frames = bytearray()
-        self.pid = 0  # the shell's PID inside the container, once it told us
-
-    def send(self, data: bytes) -> None:
-        self._sock.settimeout(FILE_TIMEOUT)
-        self._sock.sendall(data)
-
-    def read(self, deadline: float) -> bytes | None:
-        """Payload of the frames that arrive by `deadline` (TimeoutError if none); None at EOF."""
-        while True:
-            payload = self._take_frames()
-            if payload:
-                return payload
-            self._sock.settimeout(max(deadline - time.monotonic(), 0.001))
-            chunk = self._sock.recv(65536)
-            if not chunk:
-                return None
-            self._frames += chunk
-
-    def _take_frames(self) -> bytes:
-        out = bytearray()
-        offset = 0
-        view = memoryview(self._frames)
-        while len(view) - offset >= 8:
-            (size,) = struct.unpack_from(">xxxxL", view, offset)
-            if len(view) - offset - 8 < size:
-                break
-            out += view[offset + 8:offset + 8 + size]
-            offset += 8 + size
-        view.release()
-        del self._frames[:offset]
-        return bytes(out)
-
-    def ended(self) -> bool:
-        """Whether the stream has already ended (checked without blocking)."""
-        if self._frames:
-            return False
-        try:
-            self._sock.setblocking(False)
-            return self._sock.recv(1, socket.MSG_PEEK) == b""
-        except (BlockingIOError, InterruptedError):
-            return False
-        except OSError:
-            return True
-
-    def exit_code(self) -> int | None:
-        """The shell's exit code once it has ended (the engine may need a moment to say)."""
-        for _ in range(50):
-            info = self.api.exec_inspect(self.exec_id)
-            if not info.get("Running"):
-                return info.get("ExitCode")
-            time.sleep(0.02)
-        return None
-
-    def close(self) -> None:
-        for closeable in (self._io, self._sock):
-            with contextlib.suppress(OSError):
-                closeable.close()
 
 
 @contextlib.contextmanager
@@ -257,7 +92,7 @@ class Session:
         self.workdir = workdir
         self._mark = f"__harness_{secrets.token_hex(12)}"
         self._seq = itertools.count(1)
-        self._shell: _Shell | None = None
+        self._shell: Shell | None = None
         self._shell_note = ""  # said in the next command's output after a shell was replaced
         self._shell_lost = False  # the last shell died: its replacement says so
         self._stream_writes = False  # head -c reads exactly N bytes (GNU): stream payloads
@@ -305,7 +140,7 @@ class Session:
             raise ValueError(f"timeout must be positive, got {timeout}")
         self._ensure_shell()
         note, self._shell_note = self._shell_note, ""
-        result = self._roundtrip(_command_script(command), timeout=timeout, cap=self.output_cap)
+        result = self._roundtrip(command_script(command), timeout=timeout, cap=self.output_cap)
         result.output = note + result.output
         return result
 
@@ -377,12 +212,10 @@ class Session:
         if self._shell is not None:
             return
         with _engine_errors("starting the sandbox shell"):
-            self._shell = _Shell(self.client.api, self.container.id, self.workdir)
+            self._shell = Shell(self.client.api, self.container.id, self.workdir)
         # A replacement shell goes back to the directory the last one was in (if it still
         # exists); a first shell finds no note and stays in the workdir.
-        probe = (f"{_TRAP}; {{ read -r d < {CWD_FILE} && builtin cd -- \"$d\"; }} 2>/dev/null; "
-                 f"printf '%s\\n%s\\n' \"$$\" \"$PWD\"; head --version 2>/dev/null | head -n 1")
-        result = self._roundtrip(probe, timeout=START_TIMEOUT, cap=OUTPUT_CAP)
+        result = self._roundtrip(PROBE, timeout=START_TIMEOUT, cap=OUTPUT_CAP)
         pid, _, rest = result.output.partition("\n")
         cwd, _, head = rest.partition("\n")
         if self._shell is None or result.exit_code != 0 or not pid.isdigit():
@@ -401,13 +234,9 @@ class Session:
         assert shell is not None
         seq = next(self._seq)
         token = f"{self._mark}:{seq}"
-        # The leading newline puts bash's parser back at the start of a command, whatever
-        # state the last input left it in (belt and braces: see _command_script).
-        wire = (f"\n{{ {script}\n}} {stdin} 2>&1 && builtin printf '\\n%s 0\\n' {token} "
-                f"|| builtin printf '\\n%s %s\\n' {token} \"$?\"; "
-                f"builtin printf '%s\\n' \"$PWD\" 2>/dev/null >| {CWD_FILE}\n")
+        wire = wire_script(script, token, stdin)
         capture = HeadTail(cap)
-        reader = _MarkerReader(f"\n{token} ".encode(), capture)
+        reader = MarkerReader(token, capture)
         started = time.monotonic()
         try:
             with _engine_errors("running a command"):
@@ -423,7 +252,7 @@ class Session:
         return CommandResult(output, None if timed_out else code, timed_out,
                              time.monotonic() - started, capture.dropped)
 
-    def _await_marker(self, shell: _Shell, reader: _MarkerReader,
+    def _await_marker(self, shell: Shell, reader: MarkerReader,
                       deadline: float) -> tuple[int | None, bool, bool]:
         """Read to the marker. Past the deadline kill the command's processes (a few times:
         a script may go on to its next command), then the shell itself, which ends a loop
@@ -436,7 +265,7 @@ class Session:
                 if not shell.pid or kills > KILL_ROUNDS:
                     raise SessionError("the sandbox shell stopped answering") from None
                 kills += 1
-                self._kill_tree(shell.pid, with_shell=kills > KILL_ROUNDS)
+                shell.kill_tree(with_shell=kills > KILL_ROUNDS)
                 deadline = time.monotonic() + KILL_WAIT
                 continue
             if data is None:
@@ -447,15 +276,6 @@ class Session:
             code = reader.feed(data)
             if code is not None:
                 return code, kills > 0, True
-
-    def _kill_tree(self, shell_pid: int, *, with_shell: bool) -> None:
-        """A one-off exec (the shell is busy) that kills the command's process tree."""
-        api = self.client.api
-        exec_id = api.exec_create(self.container.id, [
-            "bash", "-c", _KILL_TREE, "harness-kill", str(shell_pid),
-            "shell" if with_shell else "children",
-        ])["Id"]
-        api.exec_start(exec_id)
 
     def _lose_shell(self) -> None:
         """The shell died: drop it, and tell the next command that its state went with it."""

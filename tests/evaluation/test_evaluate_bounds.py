@@ -12,8 +12,9 @@ import pytest
 
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.runner import Evaluator
-from harness.sandbox.container import FILE_CAP, Limits
+from harness.sandbox.capture import FILE_CAP
 from harness.sandbox.engine import run_containers
+from harness.sandbox.limits import Limits
 
 pytestmark = pytest.mark.docker
 

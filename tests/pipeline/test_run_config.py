@@ -21,7 +21,7 @@ from harness.pipeline.config import (
     check_config,
     read_config,
 )
-from harness.sandbox.container import Limits
+from harness.sandbox.limits import Limits
 from harness.suites import load_suite
 
 OLD = Path(__file__).parents[1] / "fixtures" / "run_configs"

@@ -16,17 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.sandbox.container import (
-    COLLECT_CAP,
-    FILE_CAP,
-    OUTPUT_CAP,
-    HeadTail,
-    Limits,
-    _ReportSplitter,
-    parse_size,
-    run_to_completion,
-)
+from harness.sandbox.capture import COLLECT_CAP, FILE_CAP, HeadTail
+from harness.sandbox.container import OUTPUT_CAP, run_to_completion
 from harness.sandbox.engine import run_containers
+from harness.sandbox.limits import Limits, parse_size
+from harness.sandbox.wrapper import ReportSplitter
 
 pytestmark = pytest.mark.docker
 
@@ -184,7 +178,7 @@ def test_the_report_is_the_part_between_the_last_two_marks_in_any_chunking():
     stream = b"out" + sep + b"fake" + sep + b"more out" + sep + b"REPORT" + sep
     for size in (1, 2, 3, 7, len(stream)):
         output = HeadTail(1000)
-        splitter = _ReportSplitter(sep, output, report_cap=100)
+        splitter = ReportSplitter(sep, output, report_cap=100)
         for at in range(0, len(stream), size):
             splitter.add(stream[at:at + size])
         assert splitter.finish() == b"REPORT"
@@ -194,12 +188,12 @@ def test_the_report_is_the_part_between_the_last_two_marks_in_any_chunking():
 def test_a_part_too_long_to_be_the_report_streams_to_the_output():
     sep = b"\n@@m@@\n"
     output = HeadTail(10_000)
-    splitter = _ReportSplitter(sep, output, report_cap=50)
+    splitter = ReportSplitter(sep, output, report_cap=50)
     splitter.add(b"out" + sep + b"a" * 500 + sep + b"REPORT")
     splitter.add(sep)
     assert splitter.finish() == b"REPORT"
     assert output.value() == b"out" + sep + b"a" * 500
-    cut = _ReportSplitter(sep, HeadTail(10_000), report_cap=50)
+    cut = ReportSplitter(sep, HeadTail(10_000), report_cap=50)
     cut.add(b"out" + sep + b"b" * 500)  # a report too long: there is none, it is all output
     assert cut.finish() is None and cut.output.value() == b"out" + sep + b"b" * 500
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from harness.instances.localrepo import git
-from harness.sandbox.container import Limits, run_to_completion
+from harness.sandbox.container import run_to_completion
 from harness.sandbox.engine import run_containers
 from harness.sandbox.images import ImageBuilder, _build_repo_with_future
+from harness.sandbox.limits import Limits
 
 pytestmark = pytest.mark.docker
 
