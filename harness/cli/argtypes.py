@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness.sandbox.container import parse_size
+from harness.sandbox.limits import parse_size
 
 
 def _number(text: str, kind: type[int] | type[float]) -> int | float:

@@ -11,7 +11,7 @@ from typing import Any
 
 from harness.cli.argtypes import positive_int, size
 from harness.pipeline.selection import CommonOptions
-from harness.sandbox.container import Limits
+from harness.sandbox.limits import Limits
 
 
 class ExtendCommaList(argparse.Action):

@@ -32,7 +32,7 @@ from harness.sandbox.engine import (
     run_labels,
 )
 from harness.sandbox.images import tar_bytes
-from harness.sandbox.limits import Limits, container_options, parse_size
+from harness.sandbox.limits import Limits, container_options
 from harness.sandbox.wrapper import (
     INLINE_LIMIT,
     MARK_VARIABLE,
