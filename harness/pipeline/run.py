@@ -33,6 +33,7 @@ from harness.fsutil import write_atomic
 from harness.instances.model import Instance
 from harness.models import (
     Budget,
+    LimiterPool,
     ModelClient,
     Redactor,
     UsageLog,
@@ -40,7 +41,6 @@ from harness.models import (
     Variant,
     make_client,
     read_call_log,
-    shared_limiter,
 )
 from harness.models.pricing import table_for
 from harness.models.secrets import key_variables
@@ -124,12 +124,13 @@ class LocalServices:
     """This process's engine, its shared limiter per key, and the driver's budget."""
 
     run_budget: Budget | None = None
+    limiters: LimiterPool = field(default_factory=LimiterPool)
 
     def docker(self) -> docker.DockerClient:
         return connect()
 
     def limiter(self, base_url: str, api_key: str | None) -> Any:
-        return shared_limiter(base_url, api_key)
+        return self.limiters.limiter(base_url, api_key)
 
     def budget(self) -> Budget | None:
         return self.run_budget
