@@ -18,6 +18,7 @@ from harness.sandbox.container import run_to_completion
 from harness.sandbox.engine import EngineUnavailable, connect, remove_containers
 from harness.sandbox.images import ImageBuilder
 from harness.suites import Suite, load_suite
+from harness.testing.calc_repo import make_repo
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -113,3 +114,9 @@ def make_patch(mini_suite, tmp_path_factory):
 
     make.read = read
     return make
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A fresh git repository of harness.testing.calc_repo's calculator package."""
+    return make_repo(tmp_path / "repo")

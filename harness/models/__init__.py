@@ -1,5 +1,5 @@
 """The model client layer: variants as data, one client interface over Chat Completions,
-Anthropic Messages and OpenAI Responses, retries and a shared per-key limiter, replay-safe
+Anthropic Messages and OpenAI Responses, retries and per-key limiters (a LimiterPool), replay-safe
 calls, usage records, prices and budgets.
 
     from harness.models import get_variant, make_client, Budget
@@ -23,7 +23,7 @@ from harness.models.errors import (
     RetriesExhaustedError,
 )
 from harness.models.factory import make_client
-from harness.models.limits import AdaptiveLimiter, RetryPolicy, shared_limiter
+from harness.models.limits import AdaptiveLimiter, LimiterPool, RetryPolicy
 from harness.models.pricing import ModelPrice, PriceTable, load_price_table, price_call
 from harness.models.secrets import Redactor, redact_logging
 from harness.models.types import Completion, Message, ToolCall
@@ -44,6 +44,7 @@ __all__ = [
     "IdempotencyConflictError",
     "InvalidRequestError",
     "InvalidUsageError",
+    "LimiterPool",
     "Message",
     "ModelClient",
     "ModelConfigError",
@@ -64,5 +65,4 @@ __all__ = [
     "price_call",
     "read_call_log",
     "redact_logging",
-    "shared_limiter",
 ]

@@ -6,7 +6,7 @@ from harness.models.anthropic import AnthropicClient
 from harness.models.budget import Budget, BudgetScope
 from harness.models.chat import ChatClient
 from harness.models.client import BaseClient
-from harness.models.limits import AdaptiveLimiter, RetryPolicy, shared_limiter
+from harness.models.limits import AdaptiveLimiter, RetryPolicy
 from harness.models.pricing import PriceTable, table_for
 from harness.models.responses import ResponsesClient
 from harness.models.secrets import Redactor
@@ -25,11 +25,12 @@ def make_client(variant: Variant, *, base_url: str | None = None, api_key: str |
     """A thread-safe client for `variant`.
 
     `base_url`/`api_key` override the variant and the environment. Without `limiter`, the
-    process-wide limiter for this key and endpoint is used, so every client on one key shares
-    one cap. With `budget`, every call is checked and charged; an unpriced variant cannot be
-    budgeted and raises ModelConfigError here. Raises FatalModelError(kind="no_key") if the
-    variant needs a key and none is set. Every key the environment holds for any variant
-    (and `api_key`) is redacted from what the client reports, unless `redactor` says otherwise.
+    client has a limiter of its own; clients that must share one cap per key take theirs
+    from one `LimiterPool`. With `budget`, every call is checked and charged; an unpriced
+    variant cannot be budgeted and raises ModelConfigError here. Raises
+    FatalModelError(kind="no_key") if the variant needs a key and none is set. Every key the
+    environment holds for any variant (and `api_key`) is redacted from what the client
+    reports, unless `redactor` says otherwise.
     """
     url = variant.resolve_base_url(base_url)
     key = variant.resolve_api_key(api_key)
@@ -38,7 +39,7 @@ def make_client(variant: Variant, *, base_url: str | None = None, api_key: str |
     if scope is not None:
         scope.budget.require_priced(variant, table)
     return SURFACE_CLIENTS[variant.surface](
-        variant, base_url=url, api_key=key, limiter=limiter or shared_limiter(url, key),
+        variant, base_url=url, api_key=key, limiter=limiter or AdaptiveLimiter(),
         budget=scope, usage_log=usage_log, retry=retry, price_table=table,
         instance_id=scope.scope if scope else None,
         redactor=redactor)

@@ -1,4 +1,5 @@
-"""Retry policy and the per-key concurrency limiter shared by all worker threads."""
+"""Retry policy, the adaptive concurrency limiter, and the pool that gives every client on one
+key the same limiter."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Outcome = Literal["ok", "rate_limited", "error"]
+DEFAULT_MAX_CONCURRENCY = 32
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,8 @@ class AdaptiveLimiter:
     never taken by a newcomer), so conversations sharing a key progress evenly and none starves.
     """
 
-    def __init__(self, max_concurrency: int = 32, *, min_concurrency: int = 1,
-                 decrease: float = 0.75) -> None:
+    def __init__(self, max_concurrency: int = DEFAULT_MAX_CONCURRENCY, *,
+                 min_concurrency: int = 1, decrease: float = 0.75) -> None:
         self._lock = threading.Lock()
         self._waiters: deque[threading.Event] = deque()
         self.max_concurrency = max_concurrency
@@ -138,20 +140,26 @@ class AdaptiveLimiter:
             self._waiters.popleft().set()
 
 
-_LIMITERS: dict[tuple[str, str], AdaptiveLimiter] = {}
-_LIMITERS_LOCK = threading.Lock()
-DEFAULT_MAX_CONCURRENCY = 32
 
+class LimiterPool:
+    """One limiter per key at each endpoint, created on first use. Whoever owns the clients'
+    sharing (a run's services) holds one pool and hands its limiters to the clients it
+    makes, so every client on one key shares one cap; clients given no limiter have their own."""
 
-def shared_limiter(base_url: str, api_key: str | None,
-                   max_concurrency: int | None = None) -> AdaptiveLimiter:
-    """The one limiter for this key at this endpoint, created on first use. Passing
-    `max_concurrency` sets its ceiling (e.g. the pipeline's worker count or the key's tier)."""
-    key = (base_url, hashlib.sha256((api_key or "").encode()).hexdigest())
-    with _LIMITERS_LOCK:
-        limiter = _LIMITERS.get(key)
-        if limiter is None:
-            limiter = _LIMITERS[key] = AdaptiveLimiter(max_concurrency or DEFAULT_MAX_CONCURRENCY)
-        elif max_concurrency is not None and max_concurrency != limiter.max_concurrency:
-            limiter.set_max(max_concurrency)
-    return limiter
+    def __init__(self) -> None:
+        self._limiters: dict[tuple[str, str], AdaptiveLimiter] = {}
+        self._lock = threading.Lock()
+
+    def limiter(self, base_url: str, api_key: str | None,
+                max_concurrency: int | None = None) -> AdaptiveLimiter:
+        """The pool's limiter for this key at this endpoint. Passing `max_concurrency` sets
+        its ceiling (e.g. the pipeline's worker count or the key's tier)."""
+        key = (base_url, hashlib.sha256((api_key or "").encode()).hexdigest())
+        with self._lock:
+            limiter = self._limiters.get(key)
+            if limiter is None:
+                limiter = self._limiters[key] = AdaptiveLimiter(
+                    max_concurrency or DEFAULT_MAX_CONCURRENCY)
+            elif max_concurrency is not None and max_concurrency != limiter.max_concurrency:
+                limiter.set_max(max_concurrency)
+        return limiter

@@ -1,8 +1,8 @@
 """Executors run units of work (one attempt: generate, then evaluate) and hand each finished
 record back to the driver, which alone writes records. An attempt is described by a picklable
-`RunSpec` and a `Unit` and run by `run_attempt`, so executors differ only in where that call
-happens: `local` uses threads of this process; `ray` (harness/pipeline/ray/) uses
-tasks on the nodes of a Ray cluster."""
+`RunSpec` and a `Unit` and run by an `AttemptContext` built from the spec, so executors differ
+only in where that happens: `local` uses threads of this process, sharing the one context it
+owns for the run; `ray` (harness/pipeline/ray/) uses tasks on the nodes of a Ray cluster."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Protocol
 
+from harness.pipeline.attempt import AttemptContext
 from harness.pipeline.record_schema import AttemptRecord
-from harness.pipeline.run import RunSpec, Unit, context_for, run_attempt
+from harness.pipeline.spec import RunSpec, Unit
 from harness.sandbox.engine import remove_containers
 
 OnRecord = Callable[[AttemptRecord], None]
@@ -46,23 +47,31 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """Threads of this process, sharing one attempt context (`workers` at once)."""
+    """Threads of this process (`workers` at once), sharing one attempt context: built when a
+    run starts, closed when it ends."""
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
-        self._pool: ThreadPoolExecutor | None = None
 
     def run(self, spec: RunSpec, units: Sequence[Unit], on_record: OnRecord,
             stop: threading.Event, on_generated: Callable[[], None] | None = None) -> None:
-        client = context_for(spec).docker
-        remove_containers(client, spec.config.run_id)  # left by a killed run
+        context = AttemptContext(spec)
+        try:
+            self._run(context, units, on_record, stop, on_generated)
+        finally:
+            context.close()
+
+    def _run(self, context: AttemptContext, units: Sequence[Unit], on_record: OnRecord,
+             stop: threading.Event, on_generated: Callable[[], None] | None) -> None:
+        client, run_id = context.docker, context.config.run_id
+        remove_containers(client, run_id)  # left by a killed run
         interrupted = threading.Event()
 
         def guarded(unit: Unit) -> AttemptRecord | None:
             if stop.is_set():
                 return None
             try:
-                record = run_attempt(spec, unit, on_generated, interrupted=interrupted.is_set)
+                record = context.run(unit, on_generated, interrupted=interrupted.is_set)
             except BaseException:
                 stop.set()  # at once, in this thread: no other unit may start after a failure
                 raise
@@ -70,8 +79,8 @@ class LocalExecutor:
                 stop.set()
             return record
 
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="attempt")
-        pending: set[Future] = {self._pool.submit(guarded, unit) for unit in units}
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="attempt")
+        pending: set[Future] = {pool.submit(guarded, unit) for unit in units}
         try:
             failure = self._drain(pending, on_record, stop)
         except KeyboardInterrupt:
@@ -79,12 +88,12 @@ class LocalExecutor:
             interrupted.set()  # running attempts end without a retry once their sandbox goes
             for future in pending:
                 future.cancel()
-            remove_containers(client, spec.config.run_id)  # running commands end at once
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            remove_containers(client, spec.config.run_id)  # any started in the meantime
+            remove_containers(client, run_id)  # running commands end at once
+            pool.shutdown(wait=True, cancel_futures=True)
+            remove_containers(client, run_id)  # any started in the meantime
             raise
         finally:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
         if failure is not None:
             raise failure
 

@@ -25,7 +25,8 @@ from harness.agent.prompts import PromptError
 from harness.humanize import duration
 from harness.models import FatalModelError, ModelConfigError, UsageLog, UsageSum, read_call_log
 from harness.models.check import check_variant
-from harness.pipeline.run import BASELINES, CALLS_FILE, RunSpec, Unit, validate_spec
+from harness.pipeline.config import BASELINES
+from harness.pipeline.spec import CALLS_FILE, RunSpec, Unit, validate_spec
 from harness.sandbox.images import ImageBuilder
 from harness.suites import SuiteError
 

@@ -43,20 +43,15 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()[:20]
 
 
-_tree_cache: dict[Path, str] = {}
-
-
 def tree_digest(root: Path) -> str:
-    """Hash of every file's path, executable bit and content under `root` (cached per process)."""
-    if root not in _tree_cache:
-        parts: list[str | bytes] = []
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            rel = path.relative_to(root).as_posix()
-            if "__pycache__" in rel or rel.endswith(".pyc"):
-                continue
-            parts += [rel, str(path.stat().st_mode & 0o111), path.read_bytes()]
-        _tree_cache[root] = digest(*parts)
-    return _tree_cache[root]
+    """Hash of every file's path, executable bit and content under `root`."""
+    parts: list[str | bytes] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if "__pycache__" in rel or rel.endswith(".pyc"):
+            continue
+        parts += [rel, str(path.stat().st_mode & 0o111), path.read_bytes()]
+    return digest(*parts)
 
 
 @dataclass(frozen=True)
@@ -86,6 +81,7 @@ class ImageBuilder:
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self.built: list[str] = []  # tags built by this builder (a warm run leaves it empty)
+        self._source_digests: dict[Path, str] = {}  # a repo source's tree_digest, hashed once
 
     # -- public -------------------------------------------------------------------------
     def instance_image(self, suite: Suite, instance: Instance) -> str:
@@ -161,7 +157,8 @@ class ImageBuilder:
             return f"FROM {parent}\nCOPY repo {workdir}\nWORKDIR {workdir}\n"
 
         name = "harness-hist." + _docker_safe(f"{suite.name}.{instance.instance_id}")
-        inputs = (parent, tree_digest(repo_dir), instance.patch, instance.test_patch, workdir)
+        inputs = (parent, self._source_digest(repo_dir), instance.patch, instance.test_patch,
+                  workdir)
         return Layer(name, inputs, write)
 
     def env_layer(self, suite: Suite, repo: str) -> Layer:
@@ -264,6 +261,14 @@ class ImageBuilder:
                 changes=['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
                          'ENV LANG=C.UTF-8', 'CMD ["bash"]'],
             )
+
+    def _source_digest(self, repo_dir: Path) -> str:
+        """`tree_digest` of a bundled repo source, computed once per builder (every instance
+        of a repo hashes the same tree)."""
+        known = self._source_digests.get(repo_dir)  # two threads may both hash it: harmless
+        if known is None:
+            known = self._source_digests[repo_dir] = tree_digest(repo_dir)
+        return known
 
     def _repo_source(self, suite: Suite, repo: str) -> Path:
         root = suite.resolve_path(suite.image.repos_dir)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from harness.models import AdaptiveLimiter, RetryPolicy, get_variant, make_client, shared_limiter
+from harness.models import AdaptiveLimiter, LimiterPool, RetryPolicy, get_variant, make_client
 from harness.testing import Reply
 
 
@@ -63,14 +63,39 @@ def test_acquire_blocks_at_the_cap():
 def test_one_limiter_per_key_and_endpoint(fake_server):
     server = fake_server()
     variant = get_variant("k2.6")
-    a = make_client(variant, base_url=server.base_url, api_key="key-1")
-    b = make_client(get_variant("k2.5"), base_url=server.base_url, api_key="key-1")
-    c = make_client(variant, base_url=server.base_url, api_key="key-2")
-    assert a.limiter is b.limiter is shared_limiter(server.base_url, "key-1")
+    pool = LimiterPool()
+
+    def client(model, key):
+        return make_client(model, base_url=server.base_url, api_key=key,
+                           limiter=pool.limiter(server.base_url, key))
+
+    a = client(variant, "key-1")
+    b = client(get_variant("k2.5"), "key-1")
+    c = client(variant, "key-2")
+    assert a.limiter is b.limiter is pool.limiter(server.base_url, "key-1")
     assert c.limiter is not a.limiter
     assert a.for_instance("x").limiter is a.limiter
-    for client in (a, b, c):
-        client.close()
+    assert pool.limiter(server.base_url + "/other", "key-1") is not a.limiter
+    assert LimiterPool().limiter(server.base_url, "key-1") is not a.limiter  # pools share nothing
+    for each in (a, b, c):
+        each.close()
+
+
+def test_a_pool_sets_the_ceiling_a_caller_asks_for():
+    pool = LimiterPool()
+    limiter = pool.limiter("http://127.0.0.1:1/v1", "k")
+    assert limiter.max_concurrency == 32
+    assert pool.limiter("http://127.0.0.1:1/v1", "k", max_concurrency=4) is limiter
+    assert limiter.max_concurrency == 4
+
+
+def test_clients_given_no_limiter_have_their_own(fake_server):
+    server = fake_server()
+    a = make_client(get_variant("k2.6"), base_url=server.base_url, api_key="key-1")
+    b = make_client(get_variant("k2.6"), base_url=server.base_url, api_key="key-1")
+    assert a.limiter is not b.limiter
+    a.close()
+    b.close()
 
 
 def run_workers(client, workers: int, calls: int) -> list:

@@ -35,7 +35,7 @@ from harness.pipeline.ray.node import (
     sandbox_nodes,
 )
 from harness.pipeline.records import AttemptKey
-from harness.pipeline.run import HiddenEnv, RunSpec, Unit, model_variants
+from harness.pipeline.spec import HiddenEnv, RunSpec, Unit, model_variants
 
 log = logging.getLogger(__name__)
 

@@ -24,16 +24,10 @@ import docker.errors
 import ray
 
 from harness.models import Budget, CallRecord, Cost, UsageLog
+from harness.pipeline.attempt import AttemptContext, attempt_dir
 from harness.pipeline.ray.coordinator import RemoteBudget, RemoteLimiter
 from harness.pipeline.records import AttemptKey
-from harness.pipeline.run import (
-    RunSpec,
-    Unit,
-    attempt_dir,
-    context_for,
-    model_variants,
-    run_attempt,
-)
+from harness.pipeline.spec import RunSpec, Unit, model_variants
 from harness.sandbox.engine import connect, remove_containers, run_containers
 from harness.sandbox.images import ImageBuildError, eval_image
 
@@ -141,15 +135,27 @@ class CoordinatedUsageLog(UsageLog):
 
 class NodeProcess:
     """What one Ray worker process keeps between the tasks it runs. Ray hands a task nothing
-    but its arguments, so what must outlive one task (the run's scratch folder, the images
-    already prepared, the attempts running now, for the call log) lives in this one object
-    per process, `THIS_PROCESS`; the driver never touches it."""
+    but its arguments, so what must outlive one task (the run's scratch folder and attempt
+    context, the images already prepared, the attempts running now, for the call log) lives
+    in this one object per process, `THIS_PROCESS`, the lifetime owner of those (a worker
+    process is not told when a run ends); the driver never touches it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._local_specs: dict[str, RunSpec] = {}
+        self._contexts: dict[str, AttemptContext] = {}
+        self._contexts_lock = threading.Lock()
         self.prepared: set[tuple[str, str, bool]] = set()
         self.running: dict[str, tuple[AttemptKey, int]] = {}
+
+    def context(self, spec: RunSpec) -> AttemptContext:
+        """This process's attempt context for `spec` (a local spec), built on first use and
+        shared by the process's threads."""
+        with self._contexts_lock:
+            context = self._contexts.get(spec.token)
+            if context is None:
+                context = self._contexts[spec.token] = AttemptContext(spec)
+            return context
 
     def local_spec(self, spec: RunSpec) -> RunSpec:
         """This process's view of `spec`: attempts write into a scratch folder on this node
@@ -204,7 +210,7 @@ def _prepare_images(spec: RunSpec, unit: Unit) -> None:
     key = (spec.token, unit.instance.instance_id, session)
     if key in THIS_PROCESS.prepared:
         return
-    context = context_for(spec)
+    context = THIS_PROCESS.context(spec)
     with _node_lock("images"), contextlib.suppress(ImageBuildError, docker.errors.DockerException):
         eval_image(context.images, context.suite, unit.instance)
         if session:
@@ -230,7 +236,7 @@ def attempt_task(spec: RunSpec, unit: Unit) -> dict[str, Any]:
     THIS_PROCESS.running[unit.scope] = (unit.key, prior)
     try:
         _prepare_images(local, unit)
-        record = run_attempt(local, unit, earlier_usage=lambda: ray.get(
+        record = THIS_PROCESS.context(local).run(unit, earlier_usage=lambda: ray.get(
             coordinator.calls_of.remote(unit.key, but=prior)))
         files = _take_files(folder)
     finally:
@@ -250,7 +256,7 @@ def prepare_process(spec: RunSpec, processes: int) -> None:
     run: while one waits it holds its worker, so Ray starts a process for every sandbox now
     instead of when a later attempt needs one (see RayExecutor._prepare_nodes)."""
     try:
-        context_for(THIS_PROCESS.local_spec(spec))
+        THIS_PROCESS.context(THIS_PROCESS.local_spec(spec))
     finally:  # a process that cannot run attempts arrives too, so the others do not wait
         ray.get(spec.services.coordinator.arrive.remote(processes, PREPARE_BARRIER_SECONDS))
 
