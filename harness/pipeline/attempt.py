@@ -37,8 +37,8 @@ from harness.pipeline.records import (
     verdict_fields,
 )
 from harness.pipeline.spec import CALLS_FILE, RunSpec, Unit, model_variants
-from harness.sandbox.container import Limits
 from harness.sandbox.images import ImageBuilder
+from harness.sandbox.limits import Limits
 
 OnGenerated = Callable[[], None]
 EarlierUsage = Callable[[], UsageSum]
