@@ -21,10 +21,16 @@ from harness.evaluation.summary import summarize
 from harness.fsutil import dir_name, write_atomic
 from harness.instances.model import Instance
 from harness.patches import patch_sha256
-from harness.pipeline.config import RunConfigError
+from harness.pipeline.config import (
+    BASELINES,
+    PREDICTIONS,
+    ConfigMismatch,
+    RunConfig,
+    RunConfigError,
+)
 from harness.pipeline.predictions import load_predictions
 from harness.pipeline.record_schema import AttemptRecord
-from harness.pipeline.run import BASELINES, PREDICTIONS, ConfigMismatch, Run, RunConfig, RunSpec
+from harness.pipeline.run import Run
 from harness.pipeline.selection import (
     CommonOptions,
     Selection,
@@ -34,6 +40,7 @@ from harness.pipeline.selection import (
     suite_ref,
     warn_unofficial,
 )
+from harness.pipeline.spec import RunSpec
 from harness.sandbox.container import sandbox_limits
 from harness.sandbox.images import digest
 

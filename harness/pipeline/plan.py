@@ -18,7 +18,14 @@ from harness.errors import UsageError
 from harness.evaluation.graders import GraderOptions, official_grader
 from harness.models import Budget, FatalModelError, ModelConfigError, Variant, get_variant
 from harness.pipeline.account import account_readings
-from harness.pipeline.config import RunConfigError, SingleShotOptions
+from harness.pipeline.attempt import carried_over
+from harness.pipeline.config import (
+    BASELINES,
+    ConfigMismatch,
+    RunConfig,
+    RunConfigError,
+    SingleShotOptions,
+)
 from harness.pipeline.executor import LocalExecutor
 from harness.pipeline.forecast import (
     ForecastInputError,
@@ -31,19 +38,7 @@ from harness.pipeline.forecast import (
 from harness.pipeline.preflight import preflight_spent, run_preflight
 from harness.pipeline.record_schema import AttemptRecord
 from harness.pipeline.records import AttemptKey, read_records
-from harness.pipeline.run import (
-    BASELINES,
-    REDO_STATUSES,
-    ConfigMismatch,
-    LocalServices,
-    Run,
-    RunConfig,
-    RunSpec,
-    Unit,
-    carried_over,
-    model_variants,
-    validate_spec,
-)
+from harness.pipeline.run import REDO_STATUSES, Run
 from harness.pipeline.selection import (
     CommonOptions,
     Selection,
@@ -53,6 +48,7 @@ from harness.pipeline.selection import (
     suite_ref,
     warn_unofficial,
 )
+from harness.pipeline.spec import LocalServices, RunSpec, Unit, model_variants, validate_spec
 from harness.sandbox.container import sandbox_limits
 
 

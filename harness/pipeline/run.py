@@ -18,20 +18,13 @@ from pathlib import Path
 from harness.agent.loop import ExitStatus
 from harness.evaluation.grading import EvalStatus
 from harness.instances.model import Instance
-from harness.pipeline.attempt import carried_over
-from harness.pipeline.config import (
-    BASELINES,
-    PREDICTIONS,
-    ConfigMismatch,
-    RunConfig,
-    check_config,
-)
+from harness.pipeline.config import check_config
 from harness.pipeline.executor import Executor
 from harness.pipeline.predictions import write_run_predictions
 from harness.pipeline.progress import LiveProgress, RunTally, outcome
 from harness.pipeline.record_schema import AttemptRecord
 from harness.pipeline.records import AttemptKey, RecordWriter, read_records
-from harness.pipeline.spec import LocalServices, RunSpec, Unit, model_variants, validate_spec
+from harness.pipeline.spec import RunSpec, Unit
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +126,3 @@ class Run:
         write_run_predictions(self.run_dir, self.config.variants,
                               [i.instance_id for i in self.instances], self.config.attempts, done)
 
-
-# Re-exported: the commands import the run's names from here.
-__all__ = ["BASELINES", "PREDICTIONS", "REDO_STATUSES", "ConfigMismatch", "LocalServices",
-           "Run", "RunConfig", "RunSpec", "Unit", "carried_over", "model_variants",
-           "redo_matches", "validate_spec"]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from harness.evaluation.grading import EvalStatus
 from harness.evaluation.result import EvalResult
+from harness.pipeline.config import BASELINES
 from harness.pipeline.evaluate import baseline_patch, grade_patches
-from harness.pipeline.run import BASELINES
 from harness.pipeline.selection import CommonOptions, Selection, new_run_id
 
 

@@ -13,7 +13,8 @@ from harness.instances.model import Instance
 from harness.pipeline.config import MAY_CHANGE, ConfigMismatch, RunConfig, check_config
 from harness.pipeline.record_schema import AttemptRecord
 from harness.pipeline.records import RecordWriter
-from harness.pipeline.run import REDO_STATUSES, Run, RunSpec, redo_matches
+from harness.pipeline.run import REDO_STATUSES, Run, redo_matches
+from harness.pipeline.spec import RunSpec
 
 
 def instance(instance_id: str) -> Instance:
