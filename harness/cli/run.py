@@ -21,7 +21,7 @@ from harness.cli.options import add_options, options_from
 from harness.cli.parser import Subparsers
 from harness.cli.suite_commands import guard
 from harness.models import FatalModelError
-from harness.pipeline.executor import AttemptsLost
+from harness.pipeline.executors import AttemptsLost
 from harness.pipeline.plan import (
     PreflightFailed,
     RunOptions,

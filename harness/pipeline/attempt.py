@@ -1,7 +1,8 @@
 """One attempt: generate a patch for a `Unit`, evaluate it, write its files and return its
 record. An `AttemptContext` builds what attempts need (Docker client, images, model clients,
 generators, evaluator) once from a `RunSpec` and is shared by the threads of its owner: the
-local executor for the length of its run, or a cluster node's process (pipeline/ray/node.py).
+local executor for the length of its run, or a cluster node's process
+(pipeline/executors/ray/node.py).
 """
 
 from __future__ import annotations

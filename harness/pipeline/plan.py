@@ -26,7 +26,7 @@ from harness.pipeline.config import (
     RunConfigError,
     SingleShotOptions,
 )
-from harness.pipeline.executor import LocalExecutor
+from harness.pipeline.executors.local import LocalExecutor
 from harness.pipeline.forecast import (
     ForecastInputError,
     VariantForecast,

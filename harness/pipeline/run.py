@@ -19,7 +19,7 @@ from harness.agent.loop import ExitStatus
 from harness.evaluation.grading import EvalStatus
 from harness.instances.model import Instance
 from harness.pipeline.config import check_config
-from harness.pipeline.executor import Executor
+from harness.pipeline.executors import Executor
 from harness.pipeline.predictions import write_run_predictions
 from harness.pipeline.progress import LiveProgress, RunTally, outcome
 from harness.pipeline.record_schema import AttemptRecord

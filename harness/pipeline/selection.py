@@ -14,7 +14,8 @@ from harness.evaluation.graders import OfficialGrader
 from harness.instances.loaders import load_instances
 from harness.instances.model import Instance
 from harness.instances.select import SelectionError, select_instances, selection_kwargs
-from harness.pipeline.executor import Executor, LocalExecutor
+from harness.pipeline.executors import Executor
+from harness.pipeline.executors.local import LocalExecutor
 from harness.sandbox.engine import connect
 from harness.suites import Suite, load_suite
 
@@ -94,7 +95,7 @@ def make_executor(options: CommonOptions) -> Executor:
         connect()  # fail now, with the engine's error, if no engine answers
         return LocalExecutor(options.workers)
     try:
-        from harness.pipeline.ray import RayExecutor
+        from harness.pipeline.executors.ray import RayExecutor
     except ImportError as exc:
         raise UsageError(f"--executor ray needs Ray ({exc}); install it with "
                          "pip install '.[ray]'") from exc

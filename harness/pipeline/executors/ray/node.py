@@ -25,7 +25,7 @@ import ray
 
 from harness.models import Budget, CallRecord, Cost, UsageLog
 from harness.pipeline.attempt import AttemptContext, attempt_dir
-from harness.pipeline.ray.coordinator import RemoteBudget, RemoteLimiter
+from harness.pipeline.executors.ray.coordinator import RemoteBudget, RemoteLimiter
 from harness.pipeline.records import AttemptKey
 from harness.pipeline.spec import RunSpec, Unit, model_variants
 from harness.sandbox.engine import connect, remove_containers, run_containers

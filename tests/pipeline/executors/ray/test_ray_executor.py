@@ -27,7 +27,7 @@ from harness.testing.runs import harness_process, run_records
 pytestmark = pytest.mark.docker
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-MINI = Path(__file__).parents[2] / "fixtures" / "mini" / "suite.toml"
+MINI = Path(__file__).parents[3] / "fixtures" / "mini" / "suite.toml"
 KEY = "sk-loopback-7f3a9c1e55d2"  # distinctive, so the logs can be searched for it
 FIX = {"path": "calc/ops.py", "old_str": "    if value > high:\n        return low",
        "new_str": "    if value > high:\n        return high"}
@@ -276,8 +276,8 @@ def test_the_api_limiter_is_one_for_the_whole_cluster(cluster, monkeypatch):
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")  # as the cluster (see ray_cluster.NO_AUTH)
     import ray
 
-    from harness.pipeline.ray.coordinator import coordinator_actor
-    from harness.pipeline.ray.node import RayServices
+    from harness.pipeline.executors.ray.coordinator import coordinator_actor
+    from harness.pipeline.executors.ray.node import RayServices
 
     ray.init(address=cluster.address, logging_level="ERROR")
     try:
@@ -314,7 +314,7 @@ def test_prepare_tasks_wait_for_each_other_so_every_sandbox_gets_its_own_process
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
     import ray
 
-    from harness.pipeline.ray.coordinator import coordinator_actor
+    from harness.pipeline.executors.ray.coordinator import coordinator_actor
 
     ray.init(address=cluster.address, logging_level="ERROR")
     try:

@@ -3,7 +3,7 @@ containers, and the project's loopback model server for the model variants. What
 relies on: one record per unit, handed over on the calling thread; a failing attempt stops
 new units but loses no record of those already running; Ctrl-C leaves no work running, no
 unit started after it, and no container. (tests/pipeline/test_interrupt.py covers Ctrl-C
-through `harness run` and the resume; tests/pipeline/ray/ the cluster executor.)"""
+through `harness run` and the resume; tests/pipeline/executors/ray/ the cluster executor.)"""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from harness.instances.loaders import load_instances
 from harness.models import FatalModelError, get_variant
 from harness.pipeline.attempt import AttemptContext
 from harness.pipeline.config import BASELINES, RunConfig
-from harness.pipeline.executor import LocalExecutor
+from harness.pipeline.executors.local import LocalExecutor
 from harness.pipeline.record_schema import AttemptRecord
 from harness.pipeline.spec import HiddenEnv, LocalServices, RunSpec, Unit
 from harness.sandbox.engine import run_containers
@@ -29,7 +29,7 @@ from harness.testing import FakeModelServer, Reply
 
 pytestmark = pytest.mark.docker
 
-MINI = (Path(__file__).parents[1] / "fixtures" / "mini" / "suite.toml").resolve()
+MINI = (Path(__file__).parents[2] / "fixtures" / "mini" / "suite.toml").resolve()
 KEY = "test-key"
 
 

@@ -23,6 +23,6 @@
 """
 
 
-from harness.pipeline.ray.driver import RayExecutor
+from harness.pipeline.executors.ray.driver import RayExecutor
 
 __all__ = ["RayExecutor"]

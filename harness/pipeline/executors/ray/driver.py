@@ -24,9 +24,9 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from harness.errors import UsageError
 from harness.fsutil import write_atomic
 from harness.models import UsageSum
-from harness.pipeline.executor import AttemptsLost, OnRecord
-from harness.pipeline.ray.coordinator import coordinator_actor
-from harness.pipeline.ray.node import (
+from harness.pipeline.executors import AttemptsLost, OnRecord
+from harness.pipeline.executors.ray.coordinator import coordinator_actor
+from harness.pipeline.executors.ray.node import (
     SANDBOX,
     RayServices,
     attempt_task,
