@@ -455,7 +455,7 @@ def test_image_tag_needs_owner_and_name() -> None:
 
 
 # -- the bundled Pro-schema suite ---------------------------------------------------------------
-STARTER = Path(__file__).resolve().parents[2] / "tasks" / "pro-starter"
+STARTER = Path(__file__).resolve().parents[3] / "tasks" / "pro-starter"
 
 
 @pytest.mark.skipif(not (STARTER / "instances.jsonl").is_file()

@@ -23,7 +23,7 @@ from harness.testing.runs import harness_process, run_records
 
 pytestmark = pytest.mark.docker
 
-MINI = Path(__file__).parents[1] / "fixtures" / "mini" / "suite.toml"
+MINI = Path(__file__).parents[2] / "fixtures" / "mini" / "suite.toml"
 KEY = "test-key"
 HOSTILE = "<script>window.pwned = (window.pwned || 0) + 1</script>"
 FIX = {"path": "calc/ops.py", "old_str": "    if value > high:\n        return low",
