@@ -128,10 +128,10 @@ class AttemptContext:
         self.budget = spec.services.budget()
 
     def close(self) -> None:
-        """Close the model clients' connections and the engine client."""
+        """Close the model clients' connections. The engine client is the services' (one
+        per process, shared with the commands around the run): not this context's to close."""
         for client in self.clients.values():
             client.close()
-        self.docker.close()
 
     def run(self, unit: Unit, on_generated: OnGenerated | None = None,
             earlier_usage: EarlierUsage | None = None,
