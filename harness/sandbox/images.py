@@ -120,7 +120,7 @@ class ImageBuilder:
         stripped (docker/strip-history.sh)."""
         if suite.image.mode == "prebuilt":
             parent = image_name(suite, instance)
-            source_inputs: tuple[str, ...] = (parent, self._present_or_pull(parent))
+            source_inputs: tuple[str, ...] = (parent, self.present_or_pull(parent))
         else:
             parent = self.ensure(self.history_layer(suite, instance))
             source_inputs = (parent,)
@@ -215,7 +215,7 @@ class ImageBuilder:
         except docker.errors.ImageNotFound:
             return False
 
-    def _present_or_pull(self, name: str) -> str:
+    def present_or_pull(self, name: str) -> str:
         try:
             return self.client.images.get(name).id
         except docker.errors.ImageNotFound:
@@ -334,7 +334,7 @@ def eval_image(builder: ImageBuilder, suite: Suite, instance: Instance,
     it gets it."""
     if suite.image.mode == "prebuilt":
         name = image_name(suite, instance)
-        builder._present_or_pull(name)
+        builder.present_or_pull(name)
         return name
     if history:
         return builder.ensure(builder.history_layer(suite, instance))
