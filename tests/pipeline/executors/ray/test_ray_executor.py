@@ -480,7 +480,7 @@ def test_an_address_nothing_listens_at_fails_in_seconds(tmp_path):
 
 def test_other_commands_never_import_ray():
     script = ("import sys; from harness.cli import build_parser; build_parser(); "
-              "import harness.pipeline.plan, harness.pipeline.executor; "
+              "import harness.pipeline.plan, harness.pipeline.executors.local; "
               "print('ray' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=120)
