@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from harness.cli.argtypes import positive_int
-from harness.pipeline.selection import DEFAULT_BASE_FROM, DEFAULT_WORKERS, RESULTS_DIR
+from harness.pipeline.selection import DEFAULT_WORKERS, RESULTS_DIR
+from harness.sandbox.images import DEFAULT_BASE_FROM
 
 OPTIONS: dict[str, dict[str, Any]] = {
     "--suite": {"help": "suite name (tasks/suites/NAME.toml) or a suite .toml path"},

@@ -17,11 +17,11 @@ from harness.instances.select import SelectionError, select_instances, selection
 from harness.pipeline.executors import Executor
 from harness.pipeline.executors.local import LocalExecutor
 from harness.sandbox.engine import connect
+from harness.sandbox.images import DEFAULT_BASE_FROM
 from harness.suites import Suite, load_suite
 
 RESULTS_DIR = Path("results")
 DEFAULT_WORKERS = 2
-DEFAULT_BASE_FROM = "debootstrap"  # the base image's source: built locally, no registry
 
 
 @dataclass

@@ -21,6 +21,7 @@ from harness.models.secrets import key_variables
 from harness.pipeline.config import BASELINES, PREDICTIONS, RunConfig
 from harness.pipeline.records import AttemptKey
 from harness.sandbox.engine import connect
+from harness.sandbox.images import DEFAULT_BASE_FROM
 from harness.suites import Suite, SuiteError, load_suite
 
 CALLS_FILE = "calls.jsonl"  # the run's write-ahead log of model calls (docs/records.md)
@@ -96,7 +97,7 @@ class RunSpec:
     config: RunConfig
     suite_ref: str
     run_dir: str
-    base_from: str = "debootstrap"
+    base_from: str = DEFAULT_BASE_FROM
     cpus: float = 1.0
     memory: str = "4g"
     command_timeout: float = 120.0

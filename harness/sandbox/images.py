@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 STRIP_SCRIPT = DOCKER_DIR / "strip-history.sh"
 BASE_DIR = DOCKER_DIR / "base"
+# The `base_from` that builds the base image locally with debootstrap (no registry): the default.
+DEBOOTSTRAP = "debootstrap"
+DEFAULT_BASE_FROM = DEBOOTSTRAP
 
 
 class ImageBuildError(RuntimeError):
@@ -75,7 +78,7 @@ class Layer:
 class ImageBuilder:
     """Makes sure layers exist, building each at most once even when many threads ask."""
 
-    def __init__(self, client: docker.DockerClient, base_from: str = "debootstrap") -> None:
+    def __init__(self, client: docker.DockerClient, base_from: str = DEFAULT_BASE_FROM) -> None:
         self.client = client
         self.base_from = base_from
         self._locks: dict[str, threading.Lock] = {}
@@ -102,7 +105,7 @@ class ImageBuilder:
             self._repo_source(suite, instance.repo)
         except (ImageNameError, ImageBuildError) as exc:
             return str(exc)
-        if self.base_from == "debootstrap" or self._exists(self.base_layer().tag):
+        if self.base_from == DEBOOTSTRAP or self._exists(self.base_layer().tag):
             return None
         return self._not_present_nor_pullable(self.base_from)
 
@@ -180,7 +183,7 @@ class ImageBuilder:
 
     def base_layer(self) -> Layer:
         packages = (BASE_DIR / "packages.txt").read_text()
-        if self.base_from == "debootstrap":
+        if self.base_from == DEBOOTSTRAP:
             script = (BASE_DIR / "build-rootfs.sh").read_text()
             return Layer("harness-base", ("debootstrap", packages, script), _no_context)
         # A pulled Debian image, for machines where a registry is reachable.
@@ -200,7 +203,7 @@ class ImageBuilder:
             if self._exists(tag):
                 return tag
             log.info("building %s", tag)
-            if layer.name == "harness-base" and self.base_from == "debootstrap":
+            if layer.name == "harness-base" and self.base_from == DEBOOTSTRAP:
                 self._import_rootfs(tag)
             else:
                 self._build(layer, tag)
