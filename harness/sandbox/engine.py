@@ -1,4 +1,6 @@
-"""Connection to the Docker engine, and clean-up of what a run left behind."""
+"""Connection to the Docker engine (waited for while it restarts, and what its failures
+raise), the labels of the harness's containers, and their removal: one container whatever
+happens, or every container a run left behind."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ A `docker exec` per command costs ~50-60 ms of engine round trips; writing to a 
 already running and reading its answer costs well under a millisecond. So a session starts one
 `bash` over a hijacked exec socket and speaks a small protocol to it:
 
-* each command goes in as `{ for _ in 1; do builtin eval 'QUOTED'\n done\n} </dev/null 2>&1
+* each command goes in as `{ for _ in 1; do builtin eval 'QUOTED'\\n done\\n} </dev/null 2>&1
   && printf MARK 0 || printf MARK $?` (after a syntax check: see command_script). POSIX
   single quotes carry any text (newlines, heredocs, quotes) verbatim without a fork (base64
   through `$(...)` costs ~4 ms a command); stdin is /dev/null so a program that reads it gets
