@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.sandbox.session import Session, SessionFileError
+from harness.sandbox.session import DEFAULT_COMMAND_TIMEOUT, Session, SessionFileError
 
 SNIPPET_CONTEXT = 4  # lines shown either side of an edit
 VIEW_MAX_CHARS = 40_000  # a longer file view is cut, pointing at view_range
@@ -171,7 +171,8 @@ def _numbered(lines: list[str], first: int) -> str:
 class Toolbox:
     """The tools over one session. `call` returns the observation text or raises ToolError."""
 
-    def __init__(self, session: Session, workdir: str, command_timeout: float = 120.0) -> None:
+    def __init__(self, session: Session, workdir: str,
+                 command_timeout: float = DEFAULT_COMMAND_TIMEOUT) -> None:
         self.session = session
         self.workdir = workdir
         self.command_timeout = command_timeout

@@ -27,7 +27,7 @@ from harness.patches import strip_binary
 from harness.sandbox.container import SandboxError
 from harness.sandbox.images import ImageBuilder, ImageBuildError
 from harness.sandbox.limits import Limits
-from harness.sandbox.session import Session
+from harness.sandbox.session import DEFAULT_COMMAND_TIMEOUT, Session
 from harness.suites import Suite
 
 
@@ -120,7 +120,7 @@ def _open_session(ctx: SandboxContext, instance: Instance) -> Session:
 
 class AgentGenerator:
     def __init__(self, ctx: SandboxContext, variant: str, client: ModelClient,
-                 limits: AgentLimits, command_timeout: float = 120.0, *,
+                 limits: AgentLimits, command_timeout: float = DEFAULT_COMMAND_TIMEOUT, *,
                  redact: Redact | None = None) -> None:
         self.ctx, self.variant, self.client = ctx, variant, client
         self.limits, self.command_timeout = limits, command_timeout

@@ -50,6 +50,7 @@ from harness.pipeline.selection import (
 )
 from harness.pipeline.spec import LocalServices, RunSpec, Unit, model_variants, validate_spec
 from harness.sandbox.container import sandbox_limits
+from harness.sandbox.session import DEFAULT_COMMAND_TIMEOUT
 
 
 @dataclass
@@ -66,7 +67,7 @@ class RunOptions(CommonOptions):
     max_attempt_cost: Decimal | None = None
     max_turns: int | None = None  # None: AgentLimits.turns, or the profile's turn limit
     time_limit: float = AgentLimits.wall_seconds
-    command_timeout: float = 120.0
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     top_k: int = 5
     oracle_files: bool = False
     max_infra_retries: int = 2

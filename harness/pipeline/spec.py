@@ -22,6 +22,7 @@ from harness.pipeline.config import BASELINES, PREDICTIONS, RunConfig
 from harness.pipeline.records import AttemptKey
 from harness.sandbox.engine import connect
 from harness.sandbox.images import DEFAULT_BASE_FROM
+from harness.sandbox.session import DEFAULT_COMMAND_TIMEOUT
 from harness.suites import Suite, SuiteError, load_suite
 
 CALLS_FILE = "calls.jsonl"  # the run's write-ahead log of model calls (docs/records.md)
@@ -100,7 +101,7 @@ class RunSpec:
     base_from: str = DEFAULT_BASE_FROM
     cpus: float = 1.0
     memory: str = "4g"
-    command_timeout: float = 120.0
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     env: Mapping[str, str] = field(default_factory=HiddenEnv)
     services: Services = field(default_factory=LocalServices)
     # mode "predictions": variant -> instance_id -> patch (the predictions file, read once by

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 OUTPUT_CAP = 2 * 1024 * 1024  # bytes of a command's output kept (first and last halves)
 READ_LIMIT = 64 * 1024 * 1024  # largest file read_file returns, and largest diff
+DEFAULT_COMMAND_TIMEOUT = 120.0  # seconds one command may run unless its caller says otherwise
 START_TIMEOUT = 30.0
 KILL_ROUNDS = 3  # after a timeout, kill the command's processes up to this many times,
 KILL_WAIT = 1.0  # waiting this long for the marker after each, before killing the shell
@@ -131,7 +132,7 @@ class Session:
         self.close()
 
     # -- public -------------------------------------------------------------------------
-    def run(self, command: str, timeout: float = 120.0) -> CommandResult:
+    def run(self, command: str, timeout: float = DEFAULT_COMMAND_TIMEOUT) -> CommandResult:
         """Run `command` (any bash text, multi-line allowed) in the persistent shell. Past
         `timeout` seconds its processes are killed and the result says timed_out."""
         if "\x00" in command:
