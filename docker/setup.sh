@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-step setup on a fresh machine: a virtualenv with the harness, a running Docker engine,
 # and the local base image (debootstrap + docker import; no registry needed).
-# HARNESS_EXTRAS picks the optional dependencies (default "test"; the test suite adds "ray").
+# HARNESS_EXTRAS picks the optional dependencies (default "test"; the test suite adds "ray" and
+# "inspector").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras=${HARNESS_EXTRAS:-test}

@@ -3,9 +3,10 @@
 # they fail rather than skip when no engine answers). The HTML report test drives Debian's
 # headless Chromium, the cluster tests give nodes addresses of their own with `ip`
 # (iproute2), and the Go checked-run test runs Debian's Go: all are installed here when missing.
+# The trajectory test opens our files in mini-swe-agent's own inspector (the `inspector` extra).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-HARNESS_EXTRAS=test,ray bash docker/setup.sh
+HARNESS_EXTRAS=test,ray,inspector bash docker/setup.sh
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)

@@ -3,7 +3,6 @@ where a missing engine is a loud failure: CI must never pass by skipping the rea
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
@@ -19,8 +18,7 @@ from harness.sandbox.engine import EngineUnavailable, connect, remove_containers
 from harness.sandbox.images import ImageBuilder
 from harness.suites import Suite, load_suite
 from harness.testing.calc_repo import make_repo
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from harness.testing.ci import IN_CI
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ file in the real inspector too."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,7 @@ from harness.agent.trajectory import (
 from harness.models import Completion
 from harness.models.types import ToolCall
 from harness.models.usage import CallUsage, Cost
+from harness.testing.ci import IN_CI
 
 PROMPT = [{"role": "system", "content": "You fix bugs."},
           {"role": "user", "content": "Fix clamp in calc/ops.py."}]
@@ -116,9 +118,10 @@ def test_find_trajectory_prefers_the_new_name_and_reads_the_old_one(tmp_path):
 
 
 def test_the_real_inspector_pages_through_our_file(tmp_path):
-    inspector = pytest.importorskip(
-        "minisweagent.run.utilities.inspector",
-        reason="mini-swe-agent is not installed (pip install -e .[inspector])")
+    missing = "mini-swe-agent is not installed (pip install -e .[inspector])"
+    if IN_CI and importlib.util.find_spec("minisweagent") is None:
+        pytest.fail(missing + ": with CI=true this test runs, never skips")
+    inspector = pytest.importorskip("minisweagent.run.utilities.inspector", reason=missing)
     path = write_trajectory(tmp_path)
 
     async def browse() -> tuple[str, str, str]:

@@ -16,6 +16,7 @@ from harness.evaluation.grading import EvalStatus, grade, group_tests
 from harness.evaluation.parsers import TestStatus, parse_results
 from harness.instances.model import Instance
 from harness.suites import load_suite
+from harness.testing.ci import IN_CI
 
 GO_REPOS = ("flipt-io/flipt", "future-architect/vuls", "navidrome/navidrome",
             "gravitational/teleport")
@@ -112,7 +113,6 @@ def test_navidrome_builds_with_netgo() -> None:
     assert "go test -tags netgo -json -count=1 -run '^(TestCore)$' ./..." in script
 
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")  # never skip there
 
 
 @pytest.mark.skipif(shutil.which("go") is None and not IN_CI,

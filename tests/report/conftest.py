@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import pytest
 
 from harness.cli import report as commands
 from harness.testing.browser import chromium_path
+from harness.testing.ci import IN_CI
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def chromium_binary() -> str:
     path = chromium_path()
     if path is None:
         message = "no Chromium: install Debian's `chromium` package (apt-get install -y chromium)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        if IN_CI:
             pytest.fail(f"CI=true but {message}", pytrace=False)
         pytest.skip(message)
     return path

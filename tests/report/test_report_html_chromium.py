@@ -3,7 +3,6 @@ and the plots and tables in the rendered DOM. Under CI=true a missing Chromium f
 
 from __future__ import annotations
 
-import os
 import shutil
 import struct
 import subprocess
@@ -19,8 +18,8 @@ from harness.agent.loop import ExitStatus
 from harness.evaluation.grading import EvalStatus
 from harness.report import html_style, svg
 from harness.report.synthetic import make_record, make_run, write_run
+from harness.testing.ci import IN_CI
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

@@ -20,13 +20,13 @@ import pytest
 from harness.sandbox.engine import remove_containers, run_containers
 from harness.sandbox.images import eval_image
 from harness.testing import FakeModelServer, Reply
+from harness.testing.ci import IN_CI
 from harness.testing.engines import SecondEngine
 from harness.testing.ray_cluster import LoopbackCluster, free_port, loopback_addresses
 from harness.testing.runs import harness_process, run_records
 
 pytestmark = pytest.mark.docker
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 MINI = Path(__file__).parents[3] / "fixtures" / "mini" / "suite.toml"
 KEY = "sk-loopback-7f3a9c1e55d2"  # distinctive, so the logs can be searched for it
 FIX = {"path": "calc/ops.py", "old_str": "    if value > high:\n        return low",
