@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from harness.configfile import FORBID_UNKNOWN_KEYS, validate
 from harness.evaluation.grading import SPELLINGS
+from harness.sandbox.limits import Limits
 
 # The official graders a suite may name (harness.evaluation.graders implements them).
 GRADER_NAMES = ("native", "swebench", "swebench-pro")
@@ -125,8 +126,8 @@ class SandboxSpec:
 
     __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
-    cpus: float = 1.0
-    memory: str = "4g"
+    cpus: float = Limits.cpus
+    memory: str = Limits.memory
     # Repos whose OFFICIAL run gets a network ("*": every repo), as the official runs had; the
     # checked run never has one.
     official_network: tuple[str, ...] = ()

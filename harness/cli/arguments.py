@@ -46,9 +46,11 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
 def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     """--cpus, --memory and --disk, shared by every command that starts sandboxes."""
     parser.add_argument("--cpus", type=float,
-                        help="CPUs per container (default: the suite's [sandbox], else 1)")
+                        help="CPUs per container (default: the suite's [sandbox], "
+                             f"else {Limits.cpus:g})")
     parser.add_argument("--memory",
-                        help="memory per container (default: the suite's [sandbox], else 4g)")
+                        help="memory per container (default: the suite's [sandbox], "
+                             f"else {Limits.memory})")
     parser.add_argument("--disk", type=size,
                         help=f"what a container may write, in all and to any one file "
                              f"(default: {Limits.disk}); past it the attempt is `disk_limit`")

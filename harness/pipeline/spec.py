@@ -22,6 +22,7 @@ from harness.pipeline.config import BASELINES, PREDICTIONS, RunConfig
 from harness.pipeline.records import AttemptKey
 from harness.sandbox.engine import connect
 from harness.sandbox.images import DEFAULT_BASE_FROM
+from harness.sandbox.limits import Limits
 from harness.sandbox.session import DEFAULT_COMMAND_TIMEOUT
 from harness.suites import Suite, SuiteError, load_suite
 
@@ -99,8 +100,8 @@ class RunSpec:
     suite_ref: str
     run_dir: str
     base_from: str = DEFAULT_BASE_FROM
-    cpus: float = 1.0
-    memory: str = "4g"
+    cpus: float = Limits.cpus
+    memory: str = Limits.memory
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     env: Mapping[str, str] = field(default_factory=HiddenEnv)
     services: Services = field(default_factory=LocalServices)
