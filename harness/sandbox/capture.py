@@ -16,9 +16,12 @@ COLLECT_CAP = 32 * 1024 * 1024  # bytes of collected files in all; files past it
 READ_CHUNK = 1024 * 1024
 
 
+CUT_NOTE = "\n[... {} bytes of output dropped ...]\n"  # {}: the count (also the wrapper's)
+
+
 def cut_note(count: int) -> bytes:
     """What stands where `count` bytes were cut from the middle of a stream or file."""
-    return f"\n[... {count} bytes of output dropped ...]\n".encode()
+    return CUT_NOTE.format(count).encode()
 
 
 class HeadTail:

@@ -16,8 +16,11 @@ import io
 import tarfile
 import zlib
 
-from harness.sandbox.capture import FILE_CAP, HeadTail, bounded_members
+from harness.sandbox.capture import CUT_NOTE, FILE_CAP, HeadTail, bounded_members
 
+MARK_VARIABLE = "HARNESS_MARK"  # the environment variable that holds the report's mark
+
+# @MARK@ and @CUT_NOTE@ are filled in below, from the one definition of each.
 _WRAPPER = r"""
 inputs=$1; inputs_dir=$2; collect=$3; cap=$4; cut_list=$5; shift 5
 if [ -n "$inputs" ]; then
@@ -30,19 +33,18 @@ if [ -d "$collect" ] && command -v find >/dev/null; then
   find "$collect" -type f -size +"$cap"c -print0 2>/dev/null |
   while IFS= read -r -d '' f; do
     cut=$(( $(wc -c < "$f") - 2 * half ))
-    { head -c "$half" "$f"; printf '\n[... %s bytes of output dropped ...]\n' "$cut"
+    { head -c "$half" "$f"; printf '@CUT_NOTE@' "$cut"
       tail -c "$half" "$f"; } > "$f.harness-cut" 2>/dev/null && mv -f "$f.harness-cut" "$f" &&
     printf '%s\t%s\n' "${f#"$collect"/}" "$cut" >> "$collect/$cut_list"
   done
 fi
-printf '\n%s\n' "$HARNESS_MARK"
+printf '\n%s\n' "$@MARK@"
 if [ -d "$collect" ]; then tar -czf - -C "$collect" . | base64 -w0; fi
-printf '\n%s\n' "$HARNESS_MARK"
+printf '\n%s\n' "$@MARK@"
 exit $code
-"""
+""".replace("@MARK@", MARK_VARIABLE).replace("@CUT_NOTE@", CUT_NOTE.format("%s"))
 CUT_LIST = ".harness-cut.tsv"  # the wrapper's list of the files it cut: name TAB bytes cut
 INLINE_LIMIT = 96_000  # bytes of base64 inputs passed in the command (one argv string: 128 KiB)
-MARK_VARIABLE = "HARNESS_MARK"  # the environment variable that holds the report's mark
 
 
 def wrapper_command(inline_inputs: str, inputs_dir: str, collect_dir: str,
