@@ -299,6 +299,13 @@ def test_ctrl_c_cancels_the_cluster_work_and_leaves_no_container(tmp_path, clust
         time.sleep(3)  # nothing of the run goes on anywhere
         assert len(server.requests) == calls
         assert not run_containers(docker_client, run_id)
+        # Every request that went out is in calls.jsonl: the driver's last copy ran after
+        # the cancel, and each request's `sent` line reached the coordinator before it.
+        log_path = tmp_path / "results" / run_id / "calls.jsonl"
+        lines = log_path.read_text().splitlines() if log_path.is_file() else []
+        sent = {json.loads(line)["exchange"] for line in lines
+                if json.loads(line)["event"] == "sent"}
+        assert {r.headers["x-client-request-id"] for r in server.requests} <= sent
 
 
 def test_the_api_limiter_is_one_for_the_whole_cluster(cluster, monkeypatch):
