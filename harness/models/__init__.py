@@ -27,7 +27,15 @@ from harness.models.limits import AdaptiveLimiter, LimiterPool, RetryPolicy
 from harness.models.pricing import ModelPrice, PriceTable, load_price_table, price_call
 from harness.models.secrets import Redactor, redact_logging
 from harness.models.types import Completion, Message, ToolCall
-from harness.models.usage import CallRecord, CallUsage, Cost, UsageLog, UsageSum, read_call_log
+from harness.models.usage import (
+    CallRecord,
+    CallUsage,
+    Cost,
+    UsageLog,
+    UsageSum,
+    append_call_lines,
+    read_call_log,
+)
 from harness.models.variants import Variant, get_variant, load_variants
 
 __all__ = [
@@ -58,6 +66,7 @@ __all__ = [
     "UsageLog",
     "UsageSum",
     "Variant",
+    "append_call_lines",
     "get_variant",
     "load_price_table",
     "load_variants",

@@ -276,16 +276,15 @@ class UsageLog:
         self.session = uuid.uuid4().hex[:12]  # names this process's lines in a shared file
 
     def _write(self, event: str, data: dict[str, Any]) -> None:
-        if self.path is None:
-            return
-        line = json.dumps({"event": event, "session": self.session, **data}, default=str)
-        if self.redact is not None:
-            line = self.redact(line)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        line = {"event": event, "session": self.session, **data}
+        if self.path is not None:
+            append_call_lines(self.path, [line], self.redact)
+        self.logged(line)
+
+    def logged(self, line: dict[str, Any]) -> None:
+        """Called with every line this log writes (also without a `path`), in order, under
+        its lock: a subclass sends the lines on (a cluster node's log, to the driver's
+        file). Nothing here."""
 
     def sent(self, exchange: str, instance_id: str | None, variant: str,
              if_unsettled: Cost) -> None:
@@ -331,6 +330,22 @@ class UsageLog:
     def __len__(self) -> int:
         with self._lock:
             return len(self._records)
+
+
+def append_call_lines(path: Path, lines: Iterable[Mapping[str, Any]],
+                      redact: Callable[[str], str] | None = None) -> None:
+    """Append call-log lines (docs/records.md, `calls.jsonl`) to `path`, each one JSON
+    object, `redact`ed, flushed and fsynced before the next: the one definition of the file's
+    format, for a process's own log and for the lines a Ray driver fetches from its nodes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        for data in lines:
+            line = json.dumps(dict(data), default=str)
+            if redact is not None:
+                line = redact(line)
+            handle.write(line + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 def cost_json(cost: Cost) -> dict[str, Any]:

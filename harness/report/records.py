@@ -239,8 +239,8 @@ def load_run(run_dir: str | Path) -> RunData:
     if account is not None and (run_dir / "calls.jsonl").is_file():
         all_calls = UsageSum.merged(read_call_log(run_dir / "calls.jsonl").values())
     elif account is not None:
-        warnings.append(f"{run_dir}: account.json but no calls.jsonl (a cluster run keeps "
-                        "none): the priced vs billed check is left out")
+        warnings.append(f"{run_dir}: account.json but no calls.jsonl: the priced vs billed "
+                        "check is left out")
     for warning in warnings:
         log.warning("%s", warning)
     run_id = str(config.get("run_id") or run_dir.name)

@@ -14,7 +14,9 @@
   twice (its node died) cannot leave two writers in one attempt folder.
 - Shared state: one `Coordinator` actor on the head node holds the per-key API limiter, the
   run budget, how many times each attempt has started (`node_retries` in the record) and the
-  paid calls of each run of an attempt (a re-run's record includes those of runs that died).
+  paid calls of each run of an attempt (a re-run's record includes those of runs that died),
+  and every line the nodes' call logs write, which the driver appends to calls.jsonl each
+  collect round and when the run ends.
 - Faults: a task whose node dies is re-run elsewhere by Ray (`max_retries`, bounded); if it
   keeps failing it is reported as lost (`AttemptsLost`) and a resume runs it. Containers carry
   `harness.node` (the node that started them): a process that starts on a node removes the

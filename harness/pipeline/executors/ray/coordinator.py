@@ -1,6 +1,7 @@
 """The cluster's shared state: one `Coordinator` actor on the head node (the per-key API
 limiter, the run budget, how many times each attempt started, the paid calls of each run of
-an attempt), and the proxies a task's process uses to reach it."""
+an attempt, the run's call-log lines for the driver), and the proxies a task's process uses to
+reach it."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ class Coordinator:
         self._starts: dict[AttemptKey, list[str]] = {}
         self._calls: dict[AttemptKey, dict[int, UsageSum]] = {}  # per attempt, per run
         self._in_flight: dict[str, tuple[AttemptKey, int, Cost]] = {}  # exchange -> run
+        self._call_log: list[dict[str, Any]] = []  # every node's call-log lines, as they came
         self._arrived = 0
         self._all_arrived = threading.Condition(self._lock)
         threading.Thread(target=self._reclaim_forever, daemon=True).start()
@@ -127,6 +129,19 @@ class Coordinator:
                     lost.add_call(CallUsage.unknown(), cost)
             return UsageSum.merged([*(usage for start, usage in runs.items() if start != but),
                                     lost])
+
+    @ray.method(concurrency_group=CONTROL)
+    def call_logged(self, line: dict[str, Any]) -> None:
+        """A line a node's call log wrote (`sent`, `unbilled`, `replayed`, `call`), kept in
+        arrival order for the driver's calls.jsonl (`call_log_after`)."""
+        with self._lock:
+            self._call_log.append(line)
+
+    @ray.method(concurrency_group=CONTROL)
+    def call_log_after(self, index: int) -> list[dict[str, Any]]:
+        """The call-log lines that arrived after the first `index` ones."""
+        with self._lock:
+            return self._call_log[index:]
 
     def arrive(self, expected: int, timeout: float) -> None:
         """Block until `expected` callers have arrived (or `timeout` passes): tasks that

@@ -1,5 +1,6 @@
 """The driver's side of `--executor ray`: connect, clean and prepare the nodes, keep the
-cluster's sandboxes busy, hand records back as they come, and report lost attempts."""
+cluster's sandboxes busy, hand records back as they come (with the call-log lines before
+them), and report lost attempts."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from harness.errors import UsageError
 from harness.fsutil import write_atomic
-from harness.models import UsageSum
+from harness.models import Redactor, UsageSum, append_call_lines
 from harness.pipeline.executors import AttemptsLost, OnRecord
 from harness.pipeline.executors.ray.coordinator import coordinator_actor
 from harness.pipeline.executors.ray.node import (
@@ -35,7 +36,7 @@ from harness.pipeline.executors.ray.node import (
     sandbox_nodes,
 )
 from harness.pipeline.records import AttemptKey
-from harness.pipeline.spec import HiddenEnv, RunSpec, Unit, model_variants
+from harness.pipeline.spec import CALLS_FILE, HiddenEnv, RunSpec, Unit, model_variants
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,34 @@ def _prefer(node: str) -> NodeAffinitySchedulingStrategy:
     return NodeAffinitySchedulingStrategy(node, soft=True, _spill_on_unavailable=True)
 
 
+class CallLogCopy:
+    """The run's calls.jsonl on the driver, for the lines the nodes' call logs send to the
+    coordinator: `copy` appends those that arrived since the last copy, in arrival order
+    (redacted and fsynced as every call log is). So a line reaches the file one collect
+    round after its node logged it, not before its request went out."""
+
+    FINAL_COPY_SECONDS = 60.0
+
+    def __init__(self, coordinator: Any, path: Path, redact: Redactor) -> None:
+        self._coordinator, self.path, self._redact = coordinator, path, redact
+        self._copied = 0
+
+    def copy(self, timeout: float | None = None) -> None:
+        lines = ray.get(self._coordinator.call_log_after.remote(self._copied), timeout=timeout)
+        if lines:
+            append_call_lines(self.path, lines, self._redact)
+            self._copied += len(lines)
+
+    def copy_last(self) -> None:
+        """The last copy, when the run ends however it ends: a coordinator that cannot be
+        reached (its head died) leaves the lines not copied yet out, with a warning."""
+        try:
+            self.copy(timeout=self.FINAL_COPY_SECONDS)
+        except RayError as exc:
+            log.warning("the call-log lines logged since the last copy could not be fetched "
+                        "from the coordinator; %s lacks them: %s", self.path, exc)
+
+
 @dataclass
 class _Timing:
     node: str
@@ -110,17 +139,22 @@ class RayExecutor:
         with self._phase("connect"):
             self._connect()
         run_id = spec.config.run_id
+        calls: CallLogCopy | None = None
         try:
             with self._phase("set-up"):
                 remote = replace(spec, env=_driver_env(spec), services=self._services(spec))
+                calls = CallLogCopy(remote.services.coordinator,
+                                    Path(spec.run_dir) / CALLS_FILE, spec.redactor())
                 self._clean_nodes(run_id)  # left by a killed run
                 self._prepare_nodes(remote)
-            self._schedule(remote, deque(units), on_record, stop, on_generated)
+            self._schedule(remote, deque(units), on_record, stop, on_generated, calls)
         except KeyboardInterrupt:
             stop.set()
             self._cancel()
             raise
         finally:
+            if calls is not None:
+                calls.copy_last()  # normal end, AttemptsLost, a failed attempt, Ctrl-C
             with self._phase("clean-up"):
                 self._clean_nodes(run_id)  # on Ctrl-C, and of nodes that died during the run
                 ray.shutdown()
@@ -235,9 +269,12 @@ class RayExecutor:
 
     # -- running ------------------------------------------------------------------------------
     def _schedule(self, spec: RunSpec, queue: deque[Unit], on_record: OnRecord,
-                  stop: threading.Event, on_generated: Callable[[], None] | None) -> None:
+                  stop: threading.Event, on_generated: Callable[[], None] | None,
+                  calls: CallLogCopy) -> None:
         """Keep the cluster's sandboxes busy, hand records back as they come, and raise the
-        first attempt failure (after the running ones end) or the attempts lost."""
+        first attempt failure (after the running ones end) or the attempts lost. Each round
+        copies the call-log lines first: an attempt's lines all reached the coordinator
+        before its task returned, so they are in calls.jsonl before its record is written."""
         task = ray.remote(attempt_task)
         options = {"num_cpus": 0, "resources": {SANDBOX: 1}, "max_retries": self.node_retries,
                    "retry_exceptions": False}
@@ -265,6 +302,7 @@ class RayExecutor:
                 continue
             waiting = False
             ready, _ = ray.wait(list(self._running), num_returns=1, timeout=1.0)
+            calls.copy()
             for ref in ready:
                 unit, submitted = self._running.pop(ref)
                 try:

@@ -107,12 +107,16 @@ class CoordinatedUsageLog(UsageLog):
     """A model client's call log that also reports every request and paid call of a running
     attempt to the coordinator (write-ahead, as the local call log does), so that if the
     attempt's node dies its calls, and the request it was waiting on, still reach the record
-    of the attempt's re-run (they were paid for)."""
+    of the attempt's re-run (they were paid for). Every line it logs goes to the coordinator
+    too, for the driver to append to the run's calls.jsonl (it writes no file itself)."""
 
     def __init__(self, coordinator: Any, running: dict[str, tuple[AttemptKey, int]]) -> None:
         super().__init__()
         self._coordinator = coordinator
         self._running = running  # scope -> (key, run) of this process's attempts
+
+    def logged(self, line: dict[str, Any]) -> None:
+        ray.get(self._coordinator.call_logged.remote(line))
 
     def sent(self, exchange: str, instance_id: str | None, variant: str,
              if_unsettled: Cost) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.models import read_call_log
 from harness.sandbox.engine import remove_containers, run_containers
 from harness.sandbox.images import eval_image
 from harness.testing import FakeModelServer, Reply
@@ -89,6 +90,23 @@ def attempt_files(tmp_path: Path, run_id: str) -> dict[str, str]:
     return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*.diff"))}
 
 
+def assert_call_log_matches(run_dir: Path, requests, rows: list[dict]) -> None:
+    """The run's calls.jsonl: a `call` line for each request the server saw (by its
+    X-Client-Request-Id), every `sent` settled, and per attempt what the record says."""
+    path = run_dir / "calls.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    calls = sorted(line["exchange"] for line in lines if line["event"] == "call")
+    assert calls == sorted(r.headers["x-client-request-id"] for r in requests)
+    sent = sorted(line["exchange"] for line in lines if line["event"] == "sent")
+    assert sent == calls  # nothing failed: every request settled by its `call` line
+    logged = read_call_log(path)
+    assert set(logged) == {f"{r['instance_id']}/{r['variant']}/{r['attempt']}" for r in rows}
+    for row in rows:
+        usage = logged[f"{row['instance_id']}/{row['variant']}/{row['attempt']}"]
+        assert usage.usage_json() == row["usage"]
+        assert round(usage.cost_usd, 8) == row["cost_usd"]
+
+
 def two_step_script(request) -> Reply:
     """Fix, then submit: two calls per attempt, whatever order attempts run in."""
     answered = sum(m["role"] == "tool" for m in request.body["messages"])
@@ -157,18 +175,23 @@ def test_eval_of_a_predictions_file_on_the_cluster_matches_the_local_executor(
 def test_a_scripted_agent_on_the_cluster_matches_the_local_executor(tmp_path, cluster, run_ids):
     local_id, ray_id = run_ids
     args = ("--suite", str(MINI), "--variants", "k2.6-instant", "--attempts", "3")
-    outcomes = {}
+    outcomes, requests = {}, {}
     # The ray run connects as a driver off the cluster would: Ray Client, ray://HOST:PORT.
     for run_id, where, extra in ((local_id, None, ()),
                                  (ray_id, cluster, ("--ray-address", cluster.client_address))):
         with FakeModelServer(two_step_script, api_key=KEY) as server:
             proc = harness_run(tmp_path, run_id, *args, *extra, "--base-url", server.base_url,
                                cluster=where)
-            outcomes[run_id] = [r.status for r in server.requests]
+            requests[run_id] = list(server.requests)
+            outcomes[run_id] = [r.status for r in requests[run_id]]
         assert proc.returncode == 0, proc.stdout + proc.stderr
     assert outcomes[ray_id] == outcomes[local_id] == [200] * 6
     ray_rows = records(tmp_path, ray_id)
     assert comparable(ray_rows) == comparable(records(tmp_path, local_id))
+    # The nodes' call logs reach the driver's calls.jsonl, as a local run's own do.
+    for run_id in run_ids:
+        assert_call_log_matches(tmp_path / "results" / run_id, requests[run_id],
+                                records(tmp_path, run_id))
     assert all(r["eval_status"] == "resolved" and r["turns"] == 2 for r in ray_rows)
     trajectory = json.loads((tmp_path / "results" / ray_id / ray_rows[0]["paths"]["trajectory"])
                             .read_text())
@@ -239,6 +262,13 @@ def test_a_node_killed_mid_attempt_has_its_attempt_rerun_elsewhere_once(tmp_path
         assert moved["turns"] == 2 and moved["usage"]["calls"] == 2 + dead_run_calls >= 3
         assert moved["carried_over"]["calls"] == dead_run_calls
         assert sum(r["usage"]["calls"] for r in rows) == seen  # every request is on record
+        # calls.jsonl has them too: the dead run's lines reached the coordinator as they were
+        # logged (its request in flight as a `sent` line never settled), so the moved
+        # attempt's calls there are its record's.
+        logged = read_call_log(tmp_path / "results" / run_id / "calls.jsonl")
+        assert sum(usage.calls for usage in logged.values()) == seen
+        moved_scope = f"{moved['instance_id']}/{moved['variant']}/{moved['attempt']}"
+        assert logged[moved_scope].usage_json() == moved["usage"]
         others = [r for r in rows if not r["node_retries"]]
         assert all(r["usage"]["calls"] == 2 for r in others)
         assert moved["cost_usd"] > max(r["cost_usd"] for r in others)
@@ -269,6 +299,13 @@ def test_ctrl_c_cancels_the_cluster_work_and_leaves_no_container(tmp_path, clust
         time.sleep(3)  # nothing of the run goes on anywhere
         assert len(server.requests) == calls
         assert not run_containers(docker_client, run_id)
+        # Every request that went out is in calls.jsonl: the driver's last copy ran after
+        # the cancel, and each request's `sent` line reached the coordinator before it.
+        log_path = tmp_path / "results" / run_id / "calls.jsonl"
+        lines = log_path.read_text().splitlines() if log_path.is_file() else []
+        sent = {json.loads(line)["exchange"] for line in lines
+                if json.loads(line)["event"] == "sent"}
+        assert {r.headers["x-client-request-id"] for r in server.requests} <= sent
 
 
 def test_the_api_limiter_is_one_for_the_whole_cluster(cluster, monkeypatch):
