@@ -38,7 +38,10 @@ class Coordinator:
     thread and the release that ends them could never run)."""
 
     def __init__(self, run_usd: Decimal | None, attempt_usd: Decimal | None, spent: Decimal,
-                 max_concurrency: int = DEFAULT_MAX_CONCURRENCY) -> None:
+                 max_concurrency: int = DEFAULT_MAX_CONCURRENCY, *,
+                 reclaim_seconds: float | None = RECLAIM_SECONDS) -> None:
+        """`reclaim_seconds`: how often slots of dead nodes are looked for (None: never, for
+        the class used outside a cluster, which has no nodes to ask about)."""
         self.max_concurrency = max_concurrency
         self._lock = threading.Lock()
         self._limiters: dict[str, AdaptiveLimiter] = {}
@@ -52,7 +55,9 @@ class Coordinator:
         self._call_log: list[dict[str, Any]] = []  # every node's call-log lines, as they came
         self._arrived = 0
         self._all_arrived = threading.Condition(self._lock)
-        threading.Thread(target=self._reclaim_forever, daemon=True).start()
+        if reclaim_seconds is not None:
+            threading.Thread(target=self._reclaim_forever, args=(reclaim_seconds,),
+                             daemon=True).start()
 
     def acquire(self, key: str, node: str) -> int:
         with self._lock:
@@ -133,9 +138,12 @@ class Coordinator:
     @ray.method(concurrency_group=CONTROL)
     def call_logged(self, line: dict[str, Any]) -> None:
         """A line a node's call log wrote (`sent`, `unbilled`, `replayed`, `call`), kept in
-        arrival order for the driver's calls.jsonl (`call_log_after`)."""
+        arrival order for the driver's calls.jsonl (`call_log_after`). A `replayed` request
+        is settled: its generation is billed in the `call` line of exchange `into`."""
         with self._lock:
             self._call_log.append(line)
+            if line.get("event") == "replayed":
+                self._in_flight.pop(str(line.get("exchange")), None)
 
     @ray.method(concurrency_group=CONTROL)
     def call_log_after(self, index: int) -> list[dict[str, Any]]:
@@ -151,9 +159,9 @@ class Coordinator:
             self._all_arrived.notify_all()
             self._all_arrived.wait_for(lambda: self._arrived >= expected, timeout)
 
-    def _reclaim_forever(self) -> None:
+    def _reclaim_forever(self, every: float) -> None:
         while True:
-            time.sleep(RECLAIM_SECONDS)
+            time.sleep(every)
             alive = alive_nodes()
             with self._lock:
                 orphaned = [lease for lease, (_, _, node) in self._leases.items()
