@@ -140,7 +140,6 @@ class AdaptiveLimiter:
             self._waiters.popleft().set()
 
 
-
 class LimiterPool:
     """One limiter per key at each endpoint, created on first use. Whoever owns the clients'
     sharing (a run's services) holds one pool and hands its limiters to the clients it

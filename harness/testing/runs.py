@@ -6,21 +6,15 @@ import json
 import subprocess
 import sys
 from collections.abc import Mapping
-from importlib.metadata import entry_points
 from pathlib import Path
-
-
-def console_module() -> str:
-    """The module the `harness` console script runs (pyproject.toml's [project.scripts]):
-    run with `python -m`, a subprocess uses this interpreter and this import path."""
-    (script,) = entry_points(group="console_scripts", name="harness")
-    return script.module
 
 
 def harness_process(args: list[str], env: Mapping[str, str], *, wait: bool = True,
                     timeout: float = 600) -> subprocess.CompletedProcess | subprocess.Popen:
     """Run `harness ARGS` to completion, or (wait=False) start it and return the process."""
-    command = [sys.executable, "-m", console_module(), *args]
+    # `python -m`: the subprocess uses this interpreter and this import path. A subprocess
+    # runs the command line; nothing here imports it.
+    command = [sys.executable, "-m", "harness.cli", *args]
     if not wait:
         return subprocess.Popen(command, env=dict(env), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)

@@ -44,8 +44,6 @@ def sandbox_nodes() -> dict[str, int]:
     return {node: count for node, count in nodes.items() if count > 0}
 
 
-
-
 class _LabelledContainers:
     """`client.containers`, adding labels to every container it creates."""
 
@@ -76,7 +74,6 @@ class LabelledDocker:
 
 
 @dataclass(frozen=True)
-
 class RayServices:
     """What a task's process shares with the cluster: picklable (an actor handle and the
     caps), and it builds its proxies where it is used."""
